@@ -1,0 +1,322 @@
+package io.dbbudget.autoconfigure;
+
+import java.time.Duration;
+import java.util.LinkedHashMap;
+import java.util.Map;
+
+import io.dbbudget.budget.BudgetMode;
+import org.jspecify.annotations.Nullable;
+
+import org.springframework.boot.context.properties.ConfigurationProperties;
+
+/**
+ * Configuration properties for db-budget.
+ *
+ * @author db-budget team
+ */
+@ConfigurationProperties("db.budget")
+public class DbBudgetProperties {
+
+	/**
+	 * Whether to enable db-budget.
+	 */
+	private boolean enabled = true;
+
+	/**
+	 * What to do when a pool asks for more connections than its share: 'enforce' lowers it to
+	 * the share and logs a warning, 'warn' only logs, 'fail' stops start-up.
+	 */
+	private BudgetMode mode = BudgetMode.ENFORCE;
+
+	/**
+	 * Server's connection limit. Read from the server (max_connections) when not set. Set it
+	 * where the server cannot be asked, for example behind a pooler.
+	 */
+	private @Nullable Integer maxConnections;
+
+	/**
+	 * Connections kept free for everything outside this fleet: consoles, migrations,
+	 * monitoring, other services. The server's own reserved slots are excluded on top of this.
+	 */
+	private int reservedConnections;
+
+	/**
+	 * Fraction, in (0, 1], of the available connections that this service's whole fleet may
+	 * use.
+	 */
+	private @Nullable Double share;
+
+	/**
+	 * Absolute number of connections for this service's whole fleet. Replaces 'share'.
+	 */
+	private @Nullable Integer serviceConnections;
+
+	/**
+	 * How many instances (processes, replicas) of this service run at once.
+	 */
+	private int instances = 1;
+
+	/**
+	 * Smallest pool that is still useful. A share below it is a configuration error.
+	 */
+	private int minPoolSize = 1;
+
+	/**
+	 * Per-pool settings, by DataSource bean name.
+	 */
+	private Map<String, Pool> pools = new LinkedHashMap<>();
+
+	/**
+	 * Name sent to PostgreSQL as 'ApplicationName' unless the URL already sets one, so that
+	 * server-side views group connections by service. Defaults to
+	 * 'spring.application.name'.
+	 */
+	private @Nullable String applicationName;
+
+	/**
+	 * Server sessions of this application idle longer than this are what 'close-idle' may
+	 * end.
+	 */
+	private Duration idleSessionAge = Duration.ofMinutes(5);
+
+	private final Retry retry = new Retry();
+
+	private final Health health = new Health();
+
+	public boolean isEnabled() {
+		return this.enabled;
+	}
+
+	public void setEnabled(boolean enabled) {
+		this.enabled = enabled;
+	}
+
+	public BudgetMode getMode() {
+		return this.mode;
+	}
+
+	public void setMode(BudgetMode mode) {
+		this.mode = mode;
+	}
+
+	public @Nullable Integer getMaxConnections() {
+		return this.maxConnections;
+	}
+
+	public void setMaxConnections(@Nullable Integer maxConnections) {
+		this.maxConnections = maxConnections;
+	}
+
+	public int getReservedConnections() {
+		return this.reservedConnections;
+	}
+
+	public void setReservedConnections(int reservedConnections) {
+		this.reservedConnections = reservedConnections;
+	}
+
+	public @Nullable Double getShare() {
+		return this.share;
+	}
+
+	public void setShare(@Nullable Double share) {
+		this.share = share;
+	}
+
+	public @Nullable Integer getServiceConnections() {
+		return this.serviceConnections;
+	}
+
+	public void setServiceConnections(@Nullable Integer serviceConnections) {
+		this.serviceConnections = serviceConnections;
+	}
+
+	public int getInstances() {
+		return this.instances;
+	}
+
+	public void setInstances(int instances) {
+		this.instances = instances;
+	}
+
+	public int getMinPoolSize() {
+		return this.minPoolSize;
+	}
+
+	public void setMinPoolSize(int minPoolSize) {
+		this.minPoolSize = minPoolSize;
+	}
+
+	public Map<String, Pool> getPools() {
+		return this.pools;
+	}
+
+	public void setPools(Map<String, Pool> pools) {
+		this.pools = pools;
+	}
+
+	public @Nullable String getApplicationName() {
+		return this.applicationName;
+	}
+
+	public void setApplicationName(@Nullable String applicationName) {
+		this.applicationName = applicationName;
+	}
+
+	public Duration getIdleSessionAge() {
+		return this.idleSessionAge;
+	}
+
+	public void setIdleSessionAge(Duration idleSessionAge) {
+		this.idleSessionAge = idleSessionAge;
+	}
+
+	public Retry getRetry() {
+		return this.retry;
+	}
+
+	public Health getHealth() {
+		return this.health;
+	}
+
+	/**
+	 * Settings of one pool.
+	 */
+	public static class Pool {
+
+		/**
+		 * How this pool's instance share compares with the other pools' when one instance has
+		 * several DataSources.
+		 */
+		private int weight = 1;
+
+		public int getWeight() {
+			return this.weight;
+		}
+
+		public void setWeight(int weight) {
+			this.weight = weight;
+		}
+
+	}
+
+	/**
+	 * Retry of connection acquisition.
+	 */
+	public static class Retry {
+
+		/**
+		 * Whether to retry connection acquisition on transient failures: pool timeout, too
+		 * many connections, server shutting down or starting, connection failure.
+		 */
+		private boolean enabled = true;
+
+		/**
+		 * Attempts in all, the first included.
+		 */
+		private int maxAttempts = 5;
+
+		/**
+		 * Back-off before the first retry.
+		 */
+		private Duration initialInterval = Duration.ofMillis(500);
+
+		/**
+		 * Growth of the back-off from one retry to the next.
+		 */
+		private double multiplier = 2.0;
+
+		/**
+		 * Largest single back-off.
+		 */
+		private Duration maxInterval = Duration.ofSeconds(30);
+
+		/**
+		 * Whether to randomise back-offs so that instances do not retry in step.
+		 */
+		private boolean jitter = true;
+
+		public boolean isEnabled() {
+			return this.enabled;
+		}
+
+		public void setEnabled(boolean enabled) {
+			this.enabled = enabled;
+		}
+
+		public int getMaxAttempts() {
+			return this.maxAttempts;
+		}
+
+		public void setMaxAttempts(int maxAttempts) {
+			this.maxAttempts = maxAttempts;
+		}
+
+		public Duration getInitialInterval() {
+			return this.initialInterval;
+		}
+
+		public void setInitialInterval(Duration initialInterval) {
+			this.initialInterval = initialInterval;
+		}
+
+		public double getMultiplier() {
+			return this.multiplier;
+		}
+
+		public void setMultiplier(double multiplier) {
+			this.multiplier = multiplier;
+		}
+
+		public Duration getMaxInterval() {
+			return this.maxInterval;
+		}
+
+		public void setMaxInterval(Duration maxInterval) {
+			this.maxInterval = maxInterval;
+		}
+
+		public boolean isJitter() {
+			return this.jitter;
+		}
+
+		public void setJitter(boolean jitter) {
+			this.jitter = jitter;
+		}
+
+	}
+
+	/**
+	 * Levels of the health indicator and endpoint.
+	 */
+	public static class Health {
+
+		/**
+		 * Server utilization, from 0 to 1, at which the level becomes WARNING.
+		 */
+		private double warnUtilization = 0.70;
+
+		/**
+		 * Server utilization, from 0 to 1, at which the level becomes CRITICAL.
+		 */
+		private double criticalUtilization = 0.85;
+
+		public double getWarnUtilization() {
+			return this.warnUtilization;
+		}
+
+		public void setWarnUtilization(double warnUtilization) {
+			this.warnUtilization = warnUtilization;
+		}
+
+		public double getCriticalUtilization() {
+			return this.criticalUtilization;
+		}
+
+		public void setCriticalUtilization(double criticalUtilization) {
+			this.criticalUtilization = criticalUtilization;
+		}
+
+	}
+
+}

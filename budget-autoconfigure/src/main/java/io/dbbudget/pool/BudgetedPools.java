@@ -1,0 +1,272 @@
+package io.dbbudget.pool;
+
+import java.sql.SQLException;
+import java.time.Duration;
+import java.util.Collection;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+import java.util.function.Supplier;
+
+import javax.sql.DataSource;
+
+import com.zaxxer.hikari.HikariDataSource;
+import io.dbbudget.budget.Budget;
+import io.dbbudget.budget.BudgetMode;
+import io.dbbudget.budget.BudgetSettings;
+import io.dbbudget.budget.InvalidBudgetException;
+import io.dbbudget.budget.PoolOverBudgetException;
+import io.dbbudget.budget.PoolPlan;
+import io.dbbudget.budget.ServerLimits;
+import io.dbbudget.server.ServerLimitsReader;
+import org.apache.commons.logging.Log;
+import org.apache.commons.logging.LogFactory;
+import org.jspecify.annotations.Nullable;
+
+/**
+ * This instance's Hikari pools and the budget they share. Pools are registered before they
+ * start; the first registration computes the budget, asking the server on one short-lived
+ * connection unless {@code max-connections} is configured. When the server cannot be asked,
+ * pools start at {@code min-pool-size} and a background task completes the plan and resizes
+ * them as soon as the server answers.
+ *
+ * @author db-budget team
+ */
+public class BudgetedPools implements AutoCloseable {
+
+	private static final Log logger = LogFactory.getLog(BudgetedPools.class);
+
+	private static final Duration FIRST_RETRY_DELAY = Duration.ofSeconds(1);
+
+	private static final Duration LONGEST_RETRY_DELAY = Duration.ofSeconds(30);
+
+	private final BudgetSettings settings;
+
+	private final Supplier<Collection<String>> poolNames;
+
+	private final @Nullable String applicationName;
+
+	private final Map<String, BudgetedPool> pools = new LinkedHashMap<>();
+
+	private @Nullable Budget budget;
+
+	private @Nullable String budgetOffReason;
+
+	private boolean planned;
+
+	private @Nullable ScheduledExecutorService planCompleter;
+
+	/**
+	 * Create a new instance.
+	 * @param settings the fleet's settings
+	 * @param poolNames the bean names of every pool that shares this instance's budget,
+	 * asked once when the first pool registers
+	 * @param applicationName the name this application's sessions carry, if any
+	 */
+	public BudgetedPools(BudgetSettings settings, Supplier<Collection<String>> poolNames,
+			@Nullable String applicationName) {
+		this.settings = settings;
+		this.poolNames = poolNames;
+		this.applicationName = applicationName;
+	}
+
+	/**
+	 * Sizes a pool to its budget before it starts, and names its sessions after the
+	 * application.
+	 * @param name the pool's bean name
+	 * @param dataSource the pool
+	 * @return its plan, or {@code null} if the pool is outside the budget
+	 * @throws InvalidBudgetException if the settings cannot be met on this server
+	 * @throws PoolOverBudgetException in {@code fail} mode, if the pool asks for more than
+	 * its budget
+	 */
+	public synchronized @Nullable PoolPlan register(String name, HikariDataSource dataSource) {
+		if (this.applicationName != null) {
+			ApplicationName.apply(dataSource, this.applicationName);
+		}
+		if (!this.planned) {
+			plan(dataSource);
+			this.planned = true;
+		}
+		if (this.budgetOffReason != null) {
+			return null;
+		}
+		if (this.settings.maxConnections() == null && !ServerProbe.isPostgreSql(dataSource)) {
+			logger.info("db-budget: pool '" + name + "' is outside the budget: its URL is not PostgreSQL and "
+					+ "db.budget.max-connections is not set");
+			return null;
+		}
+		Integer poolBudget = (this.budget != null) ? this.budget.poolBudget(name) : this.settings.minPoolSize();
+		if (poolBudget == null) {
+			logger.warn("db-budget: pool '" + name + "' is outside the budget: its bean type is not declared as "
+					+ "HikariDataSource. Declare the @Bean method's return type as HikariDataSource, or set "
+					+ "db.budget.pools." + name + ".weight.");
+			return null;
+		}
+		PoolPlan plan = size(name, dataSource.getMaximumPoolSize(), dataSource.getMinimumIdle(), poolBudget);
+		if (plan.fit() == PoolPlan.Fit.OVER_BUDGET && this.budget != null
+				&& this.settings.mode() == BudgetMode.FAIL) {
+			throw new PoolOverBudgetException(plan, this.budget);
+		}
+		PoolResizer.apply(dataSource, plan);
+		this.pools.put(name, new BudgetedPool(name, dataSource, plan));
+		logDecision(plan);
+		return plan;
+	}
+
+	private void plan(HikariDataSource first) {
+		Integer maxConnections = this.settings.maxConnections();
+		if (maxConnections != null) {
+			this.budget = Budget.calculate(this.settings, ServerLimits.configured(maxConnections),
+					this.poolNames.get());
+			return;
+		}
+		if (!ServerProbe.isPostgreSql(first)) {
+			this.budgetOffReason = "the DataSource URL is not PostgreSQL and db.budget.max-connections is not set";
+			logger.info("db-budget: budget off: " + this.budgetOffReason);
+			return;
+		}
+		DataSource probe = ServerProbe.of(first, this.applicationName);
+		try {
+			this.budget = Budget.calculate(this.settings, ServerLimitsReader.read(probe), this.poolNames.get());
+		}
+		catch (SQLException ex) {
+			logger.warn("db-budget: could not read the server's connection limits (" + ex.getMessage()
+					+ "); pools start at db.budget.min-pool-size (" + this.settings.minPoolSize()
+					+ ") and are resized when the server answers");
+			startPlanCompleter(probe);
+		}
+	}
+
+	private PoolPlan size(String name, int requestedMaximum, int requestedMinimumIdle, int poolBudget) {
+		// Until the plan is complete every pool is held at min-pool-size, whatever the mode
+		BudgetMode mode = (this.budget != null) ? this.settings.mode() : BudgetMode.ENFORCE;
+		return PoolPlan.of(name, requestedMaximum, requestedMinimumIdle, poolBudget, mode);
+	}
+
+	private void logDecision(PoolPlan plan) {
+		String change = "'" + plan.name() + "' maximum-pool-size " + plan.requestedMaximum();
+		if (this.budget == null) {
+			logger.info("db-budget: pool " + change + " starts at " + plan.maximumPoolSize()
+					+ " until the server's limits are known");
+		}
+		else if (plan.fit() == PoolPlan.Fit.LOWERED) {
+			logger.warn("db-budget: lowered pool " + change + " to its budget of " + plan.budget());
+		}
+		else if (plan.fit() == PoolPlan.Fit.OVER_BUDGET) {
+			logger.warn("db-budget: pool " + change + " is over its budget of " + plan.budget()
+					+ " (db.budget.mode=" + this.settings.mode().name().toLowerCase() + ")");
+		}
+	}
+
+	private void startPlanCompleter(DataSource probe) {
+		ScheduledExecutorService executor = Executors.newSingleThreadScheduledExecutor((task) -> {
+			Thread thread = new Thread(task, "db-budget-plan");
+			thread.setDaemon(true);
+			return thread;
+		});
+		this.planCompleter = executor;
+		scheduleCompletion(executor, probe, FIRST_RETRY_DELAY);
+	}
+
+	private void scheduleCompletion(ScheduledExecutorService executor, DataSource probe, Duration delay) {
+		executor.schedule(() -> {
+			try {
+				complete(ServerLimitsReader.read(probe));
+				executor.shutdown();
+			}
+			catch (SQLException ex) {
+				Duration next = delay.multipliedBy(2);
+				scheduleCompletion(executor, probe, (next.compareTo(LONGEST_RETRY_DELAY) > 0) ? LONGEST_RETRY_DELAY : next);
+			}
+		}, delay.toMillis(), TimeUnit.MILLISECONDS);
+	}
+
+	/**
+	 * Completes a plan that started without the server's limits, and resizes every pool to it.
+	 * @param limits the server's limits
+	 */
+	synchronized void complete(ServerLimits limits) {
+		try {
+			this.budget = Budget.calculate(this.settings, limits, this.poolNames.get());
+		}
+		catch (InvalidBudgetException ex) {
+			logger.error("db-budget: the server answered but the budget cannot be met, pools stay at "
+					+ "db.budget.min-pool-size: " + ex.getProperty() + " = " + ex.getValue() + ": " + ex.getReason()
+					+ ". " + ex.getAction());
+			return;
+		}
+		for (BudgetedPool pool : List.copyOf(this.pools.values())) {
+			PoolPlan requested = pool.plan();
+			PoolPlan plan = size(pool.name(), requested.requestedMaximum(), requested.requestedMinimumIdle(),
+					this.budget.poolBudgets().get(pool.name()));
+			if (plan.fit() == PoolPlan.Fit.OVER_BUDGET && this.settings.mode() == BudgetMode.FAIL) {
+				// Start-up is over, so fail mode cannot refuse it any more: enforce the budget
+				logger.error("db-budget: pool '" + pool.name() + "' asks for " + plan.requestedMaximum()
+						+ " connections, over its budget of " + plan.budget() + " (db.budget.mode=fail); lowering it");
+				plan = PoolPlan.of(pool.name(), plan.requestedMaximum(), plan.requestedMinimumIdle(), plan.budget(),
+						BudgetMode.ENFORCE);
+			}
+			PoolResizer.apply(pool.dataSource(), plan);
+			this.pools.put(pool.name(), new BudgetedPool(pool.name(), pool.dataSource(), plan));
+		}
+		logger.info("db-budget: the server answered, plan completed and pools resized\n" + describe());
+	}
+
+	/**
+	 * The budget, once the server's limits are known.
+	 * @return the budget, or {@code null} while the server has not answered or the budget is
+	 * off
+	 */
+	public synchronized @Nullable Budget getBudget() {
+		return this.budget;
+	}
+
+	/**
+	 * The pools under the budget, in registration order.
+	 * @return the pools
+	 */
+	public synchronized List<BudgetedPool> getPools() {
+		return List.copyOf(this.pools.values());
+	}
+
+	/**
+	 * One pool under the budget.
+	 * @param name its bean name
+	 * @return the pool, or {@code null}
+	 */
+	public synchronized @Nullable BudgetedPool getPool(String name) {
+		return this.pools.get(name);
+	}
+
+	/**
+	 * The plan in a few readable lines: the server's numbers and their source, the arithmetic
+	 * and each pool's requested and applied size.
+	 * @return the plan
+	 */
+	public synchronized String describe() {
+		return PlanDescription.of(this.settings, this.budget, this.budgetOffReason, getPools());
+	}
+
+	@Override
+	public synchronized void close() {
+		if (this.planCompleter != null) {
+			this.planCompleter.shutdownNow();
+		}
+	}
+
+	/**
+	 * A pool under the budget.
+	 *
+	 * @param name its bean name
+	 * @param dataSource the pool
+	 * @param plan how it is sized
+	 */
+	public record BudgetedPool(String name, HikariDataSource dataSource, PoolPlan plan) {
+
+	}
+
+}

@@ -1,0 +1,57 @@
+package io.dbbudget.pool;
+
+import java.util.List;
+import java.util.Locale;
+
+import io.dbbudget.budget.Budget;
+import io.dbbudget.budget.BudgetSettings;
+import io.dbbudget.budget.PoolPlan;
+import io.dbbudget.pool.BudgetedPools.BudgetedPool;
+import org.jspecify.annotations.Nullable;
+
+/**
+ * The plan as the readable block logged at start-up.
+ *
+ * @author db-budget team
+ */
+final class PlanDescription {
+
+	private static final String INDENT = "  ";
+
+	private PlanDescription() {
+	}
+
+	static String of(BudgetSettings settings, @Nullable Budget budget, @Nullable String budgetOffReason,
+			List<BudgetedPool> pools) {
+		StringBuilder text = new StringBuilder("db-budget plan (mode ")
+			.append(settings.mode().name().toLowerCase(Locale.ROOT))
+			.append(")");
+		if (budgetOffReason != null) {
+			return text.append(": budget off, ").append(budgetOffReason).toString();
+		}
+		if (budget == null) {
+			text.append(": waiting for the server's limits, pools held at min-pool-size ")
+				.append(settings.minPoolSize());
+		}
+		else {
+			for (String step : budget.arithmetic()) {
+				text.append('\n').append(INDENT).append(step);
+			}
+		}
+		for (BudgetedPool pool : pools) {
+			text.append('\n').append(INDENT).append(describe(pool.plan()));
+		}
+		return text.toString();
+	}
+
+	private static String describe(PoolPlan plan) {
+		String verdict = switch (plan.fit()) {
+			case WITHIN_BUDGET -> "within budget";
+			case LOWERED -> "lowered to budget";
+			case OVER_BUDGET -> "OVER BUDGET";
+		};
+		return "pool '" + plan.name() + "': requested " + plan.requestedMaximum() + " -> " + plan.maximumPoolSize()
+				+ " (budget " + plan.budget() + ", " + verdict + "), minimum idle " + plan.minimumIdle();
+	}
+
+}
