@@ -1,8 +1,13 @@
 package io.dbbudget.autoconfigure;
 
+import java.time.Duration;
+
 import io.dbbudget.pool.BudgetedPools;
+import io.dbbudget.pool.BudgetedPools.BudgetedPool;
+import io.dbbudget.retry.RetrySettings;
 import org.apache.commons.logging.Log;
 import org.apache.commons.logging.LogFactory;
+import org.jspecify.annotations.Nullable;
 
 import org.springframework.beans.factory.SmartInitializingSingleton;
 
@@ -17,15 +22,32 @@ class BudgetPlanLogger implements SmartInitializingSingleton {
 
 	private final BudgetedPools budgetedPools;
 
-	BudgetPlanLogger(BudgetedPools budgetedPools) {
+	private final @Nullable RetrySettings retrySettings;
+
+	BudgetPlanLogger(BudgetedPools budgetedPools, @Nullable RetrySettings retrySettings) {
 		this.budgetedPools = budgetedPools;
+		this.retrySettings = retrySettings;
 	}
 
 	@Override
 	public void afterSingletonsInstantiated() {
-		if (!this.budgetedPools.getPools().isEmpty()) {
-			logger.info(this.budgetedPools.describe());
+		if (this.budgetedPools.getPools().isEmpty()) {
+			return;
 		}
+		StringBuilder plan = new StringBuilder(this.budgetedPools.describe());
+		if (this.retrySettings == null) {
+			plan.append("\n  retry off (db.budget.retry.enabled=false)");
+		}
+		else {
+			plan.append("\n  retry ").append(this.retrySettings.describe());
+			for (BudgetedPool pool : this.budgetedPools.getPools()) {
+				Duration connectionTimeout = Duration.ofMillis(pool.dataSource().getConnectionTimeout());
+				plan.append("\n  pool '").append(pool.name()).append("': a caller waits at most ")
+					.append(this.retrySettings.longestWait(connectionTimeout).toMillis()).append(" ms for a connection (")
+					.append(connectionTimeout.toMillis()).append(" ms connection-timeout per attempt)");
+			}
+		}
+		logger.info(plan);
 	}
 
 }

@@ -6,6 +6,8 @@ import java.util.Map;
 import com.zaxxer.hikari.HikariDataSource;
 import io.dbbudget.budget.BudgetSettings;
 import io.dbbudget.pool.BudgetedPools;
+import io.dbbudget.retry.AcquisitionListener;
+import io.dbbudget.retry.RetrySettings;
 
 import org.springframework.beans.factory.ListableBeanFactory;
 import org.springframework.beans.factory.ObjectProvider;
@@ -30,8 +32,9 @@ import org.springframework.core.env.Environment;
 public final class DbBudgetAutoConfiguration {
 
 	@Bean
-	static DbBudgetBeanPostProcessor dbBudgetBeanPostProcessor(ObjectProvider<BudgetedPools> budgetedPools) {
-		return new DbBudgetBeanPostProcessor(budgetedPools);
+	static DbBudgetBeanPostProcessor dbBudgetBeanPostProcessor(ObjectProvider<BudgetedPools> budgetedPools,
+			ObjectProvider<RetrySettings> retrySettings, ObjectProvider<AcquisitionListener> listeners) {
+		return new DbBudgetBeanPostProcessor(budgetedPools, retrySettings, listeners);
 	}
 
 	@Bean(destroyMethod = "close")
@@ -45,8 +48,17 @@ public final class DbBudgetAutoConfiguration {
 	}
 
 	@Bean
-	BudgetPlanLogger dbBudgetPlanLogger(BudgetedPools budgetedPools) {
-		return new BudgetPlanLogger(budgetedPools);
+	@ConditionalOnMissingBean
+	@ConditionalOnBooleanProperty(name = "db.budget.retry.enabled", matchIfMissing = true)
+	RetrySettings dbBudgetRetrySettings(DbBudgetProperties properties) {
+		DbBudgetProperties.Retry retry = properties.getRetry();
+		return new RetrySettings(retry.getMaxAttempts(), retry.getInitialInterval(), retry.getMultiplier(),
+				retry.getMaxInterval(), retry.isJitter());
+	}
+
+	@Bean
+	BudgetPlanLogger dbBudgetPlanLogger(BudgetedPools budgetedPools, ObjectProvider<RetrySettings> retrySettings) {
+		return new BudgetPlanLogger(budgetedPools, retrySettings.getIfAvailable());
 	}
 
 	private static BudgetSettings settings(DbBudgetProperties properties) {

@@ -1,0 +1,204 @@
+package io.dbbudget.retry;
+
+import java.io.Closeable;
+import java.io.IOException;
+import java.sql.Connection;
+import java.sql.SQLException;
+import java.time.Duration;
+import java.util.concurrent.atomic.AtomicBoolean;
+
+import javax.sql.DataSource;
+
+import org.apache.commons.logging.Log;
+import org.apache.commons.logging.LogFactory;
+import org.jspecify.annotations.Nullable;
+
+import org.springframework.core.retry.RetryException;
+import org.springframework.core.retry.RetryListener;
+import org.springframework.core.retry.RetryPolicy;
+import org.springframework.core.retry.RetryState;
+import org.springframework.core.retry.RetryTemplate;
+import org.springframework.core.retry.Retryable;
+import org.springframework.jdbc.datasource.DelegatingDataSource;
+
+/**
+ * A DataSource that retries {@code getConnection()} with back-off while the failure is
+ * transient: the server is full, restarting or briefly unreachable, or the pool timed out.
+ * The first attempt is the plain pool call; nothing is allocated unless it fails.
+ * {@link #unwrap(Class)} reaches the pool, so Spring Boot's pool metrics and health still find
+ * it.
+ *
+ * @author db-budget team
+ */
+public class RetryingDataSource extends DelegatingDataSource implements Closeable {
+
+	private static final Log logger = LogFactory.getLog(RetryingDataSource.class);
+
+	private final String poolName;
+
+	private final RetryTemplate retryTemplate;
+
+	private final AcquisitionListener listener;
+
+	private final Duration longestWait;
+
+	private final int maxAttempts;
+
+	private final AtomicBoolean retrying = new AtomicBoolean();
+
+	/**
+	 * Create a new instance.
+	 * @param pool the pool
+	 * @param poolName the pool's bean name
+	 * @param settings how to retry
+	 * @param connectionTimeout how long one attempt may wait for the pool
+	 * @param listener told about retries and failures
+	 */
+	public RetryingDataSource(DataSource pool, String poolName, RetrySettings settings, Duration connectionTimeout,
+			AcquisitionListener listener) {
+		super(pool);
+		this.poolName = poolName;
+		this.listener = listener;
+		this.maxAttempts = settings.maxAttempts();
+		this.longestWait = settings.longestWait(connectionTimeout);
+		this.retryTemplate = new RetryTemplate(settings.retryPolicy());
+		this.retryTemplate.setRetryListener(new CountingListener());
+	}
+
+	@Override
+	public Connection getConnection() throws SQLException {
+		try {
+			return obtainTargetDataSource().getConnection();
+		}
+		catch (SQLException ex) {
+			return retry(ex, null, null);
+		}
+	}
+
+	@Override
+	public Connection getConnection(String username, String password) throws SQLException {
+		try {
+			return obtainTargetDataSource().getConnection(username, password);
+		}
+		catch (SQLException ex) {
+			return retry(ex, username, password);
+		}
+	}
+
+	/**
+	 * The longest a caller can wait in {@code getConnection()}, retries included.
+	 * @return the bound
+	 */
+	public Duration getLongestWait() {
+		return this.longestWait;
+	}
+
+	/**
+	 * The pool's bean name.
+	 * @return the name
+	 */
+	public String getPoolName() {
+		return this.poolName;
+	}
+
+	/**
+	 * Closes the pool, so that the application context shuts it down as it would the pool
+	 * itself.
+	 * @throws IOException if the pool fails to close
+	 */
+	@Override
+	public void close() throws IOException {
+		if (obtainTargetDataSource() instanceof Closeable pool) {
+			pool.close();
+		}
+	}
+
+	private Connection retry(SQLException firstFailure, @Nullable String username, @Nullable String password)
+			throws SQLException {
+		String reason = TransientFailures.reason(firstFailure);
+		if (reason == null || Thread.currentThread().isInterrupted()) {
+			this.listener.onFailure(this.poolName, TransientFailures.tag(firstFailure));
+			throw firstFailure;
+		}
+		if (this.retrying.compareAndSet(false, true)) {
+			logger.warn("db-budget: pool '" + this.poolName + "' could not get a connection (" + describe(reason)
+					+ "); retrying with back-off, up to " + this.maxAttempts + " attempts and " + this.longestWait
+						.toMillis() + " ms in all");
+		}
+		long start = System.nanoTime();
+		try {
+			Connection connection = this.retryTemplate.execute(new Acquisition(firstFailure, username, password));
+			if (this.retrying.compareAndSet(true, false)) {
+				logger.info("db-budget: pool '" + this.poolName + "' gets connections again");
+			}
+			return connection;
+		}
+		catch (RetryException ex) {
+			SQLException last = (ex.getCause() instanceof SQLException sqlException) ? sqlException : firstFailure;
+			int attempts = ex.getRetryCount() + 1;
+			long waitedMillis = Duration.ofNanos(System.nanoTime() - start).toMillis();
+			String outcome = Thread.currentThread().isInterrupted() ? "interrupted" : "gave up";
+			last.addSuppressed(new SQLException("db-budget: pool '" + this.poolName + "' " + outcome + " after "
+					+ attempts + " attempts and " + waitedMillis + " ms of retries", last.getSQLState()));
+			this.listener.onFailure(this.poolName, TransientFailures.tag(last));
+			throw last;
+		}
+	}
+
+	private static String describe(String reason) {
+		return switch (reason) {
+			case "53300" -> "53300 too many clients";
+			case "57P01", "57P02", "57P03" -> reason + " server shutting down or starting";
+			case "08001", "08006" -> reason + " cannot connect";
+			default -> reason;
+		};
+	}
+
+	/**
+	 * One connection acquisition under retry: its first execution reports the failure that the
+	 * plain call already had, so that the template backs off before the second attempt.
+	 */
+	private final class Acquisition implements Retryable<Connection> {
+
+		private @Nullable SQLException firstFailure;
+
+		private final @Nullable String username;
+
+		private final @Nullable String password;
+
+		Acquisition(SQLException firstFailure, @Nullable String username, @Nullable String password) {
+			this.firstFailure = firstFailure;
+			this.username = username;
+			this.password = password;
+		}
+
+		@Override
+		public Connection execute() throws SQLException {
+			SQLException failure = this.firstFailure;
+			if (failure != null) {
+				this.firstFailure = null;
+				throw failure;
+			}
+			DataSource pool = obtainTargetDataSource();
+			return (this.username != null) ? pool.getConnection(this.username, this.password)
+					: pool.getConnection();
+		}
+
+		@Override
+		public String getName() {
+			return "db-budget getConnection (" + RetryingDataSource.this.poolName + ")";
+		}
+
+	}
+
+	private final class CountingListener implements RetryListener {
+
+		@Override
+		public void beforeRetry(RetryPolicy retryPolicy, Retryable<?> retryable, RetryState retryState) {
+			RetryingDataSource.this.listener.onRetry(RetryingDataSource.this.poolName,
+					TransientFailures.tag(retryState.getLastException()));
+		}
+
+	}
+
+}
