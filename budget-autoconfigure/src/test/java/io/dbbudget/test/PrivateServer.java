@@ -311,13 +311,23 @@ public final class PrivateServer implements AutoCloseable {
 		}
 		try {
 			if (isRunning()) {
-				stop("fast");
+				stopFastOrImmediately();
 			}
 		}
 		finally {
 			this.closed = true;
 			unclosed.remove(this);
 			delete(this.directory);
+		}
+	}
+
+	// The directory is deleted after this, so the server must not survive a failed fast shutdown.
+	private void stopFastOrImmediately() {
+		try {
+			stop("fast");
+		}
+		catch (IllegalStateException ex) {
+			stop("immediate");
 		}
 	}
 

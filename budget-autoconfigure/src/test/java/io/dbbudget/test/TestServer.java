@@ -76,30 +76,32 @@ public final class TestServer {
 		}
 		// Remember a failure so that every test fails fast with the same message instead of
 		// probing (and waiting for) the same unavailable servers again.
-		if (failure == null) {
-			try {
-				instance = resolve();
-				return instance;
-			}
-			catch (IllegalStateException ex) {
-				failure = ex;
-			}
+		if (failure != null) {
+			throw new IllegalStateException(failure.getMessage(), failure.getCause());
 		}
-		throw new IllegalStateException(failure.getMessage(), failure);
+		try {
+			instance = resolve();
+			return instance;
+		}
+		catch (IllegalStateException ex) {
+			failure = ex;
+			throw ex;
+		}
 	}
 
 	private static TestServer resolve() {
 		String url = environment(URL_VARIABLE);
 		if (url != null) {
-			String user = (environment(USER_VARIABLE) != null) ? environment(USER_VARIABLE) : DEFAULT_USER;
+			String configuredUser = environment(USER_VARIABLE);
+			String user = (configuredUser != null) ? configuredUser : DEFAULT_USER;
 			return checked(new TestServer(url, user, environment(PASSWORD_VARIABLE), URL_VARIABLE + "=" + url));
 		}
-		String localProblem;
+		SQLException localProblem;
 		try (Connection connection = Connections.open(LOCAL_URL, DEFAULT_USER, null)) {
 			return checked(new TestServer(LOCAL_URL, DEFAULT_USER, null, "local PostgreSQL at " + LOCAL_URL));
 		}
 		catch (SQLException ex) {
-			localProblem = ex.getMessage();
+			localProblem = ex;
 		}
 		if (isDockerAvailable()) {
 			return startContainer();
@@ -114,7 +116,17 @@ public final class TestServer {
 				  3. a running Docker engine, for Testcontainers (%s).
 				Connecting to %s as postgres failed: %s
 				Docker is not available."""
-			.formatted(URL_VARIABLE, USER_VARIABLE, PASSWORD_VARIABLE, CONTAINER_IMAGE, LOCAL_URL, localProblem));
+			.formatted(URL_VARIABLE, USER_VARIABLE, PASSWORD_VARIABLE, CONTAINER_IMAGE, LOCAL_URL,
+					describe(localProblem)), localProblem);
+	}
+
+	// pgjdbc's own message is often just "The connection attempt failed."; the causes say why.
+	private static String describe(Throwable problem) {
+		StringBuilder description = new StringBuilder(String.valueOf(problem.getMessage()));
+		for (Throwable cause = problem.getCause(); cause != null; cause = cause.getCause()) {
+			description.append(" (").append(cause).append(")");
+		}
+		return description.toString();
 	}
 
 	private static boolean isDockerAvailable() {
@@ -151,7 +163,7 @@ public final class TestServer {
 		}
 		catch (SQLException ex) {
 			throw new IllegalStateException("Cannot connect to " + server.description + " as '" + server.adminUser
-					+ "': " + ex.getMessage() + " (check " + URL_VARIABLE + ", " + USER_VARIABLE + " and "
+					+ "': " + describe(ex) + " (check " + URL_VARIABLE + ", " + USER_VARIABLE + " and "
 					+ PASSWORD_VARIABLE + ")", ex);
 		}
 	}
