@@ -45,7 +45,10 @@ public class BudgetedPools implements AutoCloseable {
 
 	private final BudgetSettings settings;
 
-	private final Supplier<Collection<String>> poolNames;
+	private final Supplier<Collection<String>> poolNamesSupplier;
+
+	// Asked once, before any pool is wrapped: a wrapped pool's bean no longer has Hikari's type
+	private Collection<String> poolNames = List.of();
 
 	private final @Nullable String applicationName;
 
@@ -69,7 +72,7 @@ public class BudgetedPools implements AutoCloseable {
 	public BudgetedPools(BudgetSettings settings, Supplier<Collection<String>> poolNames,
 			@Nullable String applicationName) {
 		this.settings = settings;
-		this.poolNames = poolNames;
+		this.poolNamesSupplier = poolNames;
 		this.applicationName = applicationName;
 	}
 
@@ -118,10 +121,11 @@ public class BudgetedPools implements AutoCloseable {
 	}
 
 	private void plan(HikariDataSource first) {
+		this.poolNames = List.copyOf(this.poolNamesSupplier.get());
 		Integer maxConnections = this.settings.maxConnections();
 		if (maxConnections != null) {
 			this.budget = Budget.calculate(this.settings, ServerLimits.configured(maxConnections),
-					this.poolNames.get());
+					this.poolNames);
 			return;
 		}
 		if (!ServerProbe.isPostgreSql(first)) {
@@ -131,7 +135,7 @@ public class BudgetedPools implements AutoCloseable {
 		}
 		DataSource probe = ServerProbe.of(first, this.applicationName);
 		try {
-			this.budget = Budget.calculate(this.settings, ServerLimitsReader.read(probe), this.poolNames.get());
+			this.budget = Budget.calculate(this.settings, ServerLimitsReader.read(probe), this.poolNames);
 		}
 		catch (SQLException ex) {
 			logger.warn("db-budget: could not read the server's connection limits (" + ex.getMessage()
@@ -178,6 +182,10 @@ public class BudgetedPools implements AutoCloseable {
 				complete(ServerLimitsReader.read(probe));
 				executor.shutdown();
 			}
+			catch (RuntimeException ex) {
+				logger.error("db-budget: completing the plan failed, pools stay at db.budget.min-pool-size", ex);
+				executor.shutdown();
+			}
 			catch (SQLException ex) {
 				Duration next = delay.multipliedBy(2);
 				scheduleCompletion(executor, probe, (next.compareTo(LONGEST_RETRY_DELAY) > 0) ? LONGEST_RETRY_DELAY : next);
@@ -191,7 +199,7 @@ public class BudgetedPools implements AutoCloseable {
 	 */
 	synchronized void complete(ServerLimits limits) {
 		try {
-			this.budget = Budget.calculate(this.settings, limits, this.poolNames.get());
+			this.budget = Budget.calculate(this.settings, limits, this.poolNames);
 		}
 		catch (InvalidBudgetException ex) {
 			logger.error("db-budget: the server answered but the budget cannot be met, pools stay at "
