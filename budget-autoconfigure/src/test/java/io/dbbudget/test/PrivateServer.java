@@ -10,6 +10,7 @@ import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.sql.Connection;
 import java.sql.SQLException;
+import java.sql.Statement;
 import java.time.Duration;
 import java.util.Comparator;
 import java.util.HashSet;
@@ -227,6 +228,27 @@ public final class PrivateServer implements AutoCloseable {
 	 */
 	public Connection openConnection(String database) throws SQLException {
 		return Connections.open(jdbcUrl(database), USERNAME, null);
+	}
+
+	/**
+	 * Makes a role log in with its password over TCP, as on a production server, so that a
+	 * wrong password is refused (everyone else keeps {@code trust}).
+	 * @param role the role
+	 * @throws SQLException if the configuration cannot be reloaded
+	 */
+	public void requirePassword(String role) throws SQLException {
+		Path hba = this.dataDirectory.resolve("pg_hba.conf");
+		try {
+			// The first matching line wins, so the role's line goes before initdb's trust lines
+			Files.writeString(hba, "host all " + role + " 127.0.0.1/32 scram-sha-256\n" + Files.readString(hba));
+		}
+		catch (IOException ex) {
+			throw new UncheckedIOException(ex);
+		}
+		try (Connection connection = openConnection("postgres");
+				Statement statement = connection.createStatement()) {
+			statement.execute("SELECT pg_reload_conf()");
+		}
 	}
 
 	/**
