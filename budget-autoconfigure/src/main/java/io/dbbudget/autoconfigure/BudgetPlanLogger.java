@@ -1,6 +1,7 @@
 package io.dbbudget.autoconfigure;
 
 import java.time.Duration;
+import java.util.Locale;
 
 import io.dbbudget.pool.BudgetedPools;
 import io.dbbudget.pool.BudgetedPools.BudgetedPool;
@@ -43,11 +44,17 @@ class BudgetPlanLogger implements SmartInitializingSingleton {
 			for (BudgetedPool pool : this.budgetedPools.getPools()) {
 				Duration connectionTimeout = Duration.ofMillis(pool.dataSource().getConnectionTimeout());
 				plan.append("\n  pool '").append(pool.name()).append("': a caller waits at most ")
-					.append(this.retrySettings.longestWait(connectionTimeout).toMillis()).append(" ms for a connection (")
-					.append(connectionTimeout.toMillis()).append(" ms connection-timeout per attempt)");
+					.append(seconds(this.retrySettings.longestWait(connectionTimeout)))
+					.append(" for a connection (")
+					.append(seconds(connectionTimeout))
+					.append(" connection-timeout per attempt)");
 			}
 		}
 		logger.info(plan);
+	}
+
+	private static String seconds(Duration duration) {
+		return String.format(Locale.ROOT, "%.1f s", duration.toMillis() / 1000.0);
 	}
 
 }
