@@ -9,6 +9,7 @@ import java.util.concurrent.atomic.AtomicBoolean;
 
 import javax.sql.DataSource;
 
+import com.zaxxer.hikari.HikariDataSource;
 import org.apache.commons.logging.Log;
 import org.apache.commons.logging.LogFactory;
 import org.jspecify.annotations.Nullable;
@@ -46,6 +47,8 @@ public class RetryingDataSource extends DelegatingDataSource implements Closeabl
 
 	private final AtomicBoolean retrying = new AtomicBoolean();
 
+	private volatile @Nullable PoolStartGate startGate;
+
 	/**
 	 * Create a new instance.
 	 * @param pool the pool
@@ -63,16 +66,43 @@ public class RetryingDataSource extends DelegatingDataSource implements Closeabl
 		this.longestWait = settings.longestWait(connectionTimeout);
 		this.retryTemplate = new RetryTemplate(settings.retryPolicy());
 		this.retryTemplate.setRetryListener(new CountingListener());
+		if (pool instanceof HikariDataSource hikari && hikari.getHikariPoolMXBean() == null) {
+			this.startGate = new PoolStartGate(hikari);
+		}
 	}
 
 	@Override
 	public Connection getConnection() throws SQLException {
+		if (this.startGate != null) {
+			return getConnectionBeforeThePoolStarts();
+		}
 		try {
 			return obtainTargetDataSource().getConnection();
 		}
 		catch (SQLException ex) {
 			return retry(ex, null, null);
 		}
+	}
+
+	private Connection getConnectionBeforeThePoolStarts() throws SQLException {
+		try {
+			return acquire();
+		}
+		catch (SQLException ex) {
+			return retry(ex, null, null);
+		}
+	}
+
+	private Connection acquire() throws SQLException {
+		PoolStartGate gate = this.startGate;
+		if (gate == null) {
+			return obtainTargetDataSource().getConnection();
+		}
+		Connection connection = gate.getConnection();
+		if (gate.isOpen()) {
+			this.startGate = null;
+		}
+		return connection;
 	}
 
 	@Override
@@ -179,9 +209,8 @@ public class RetryingDataSource extends DelegatingDataSource implements Closeabl
 				this.firstFailure = null;
 				throw failure;
 			}
-			DataSource pool = obtainTargetDataSource();
-			return (this.username != null) ? pool.getConnection(this.username, this.password)
-					: pool.getConnection();
+			return (this.username != null) ? obtainTargetDataSource().getConnection(this.username, this.password)
+					: acquire();
 		}
 
 		@Override
