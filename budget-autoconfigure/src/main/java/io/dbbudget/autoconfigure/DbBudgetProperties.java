@@ -79,6 +79,13 @@ public class DbBudgetProperties {
 	 */
 	private Duration idleSessionAge = Duration.ofMinutes(5);
 
+	/**
+	 * How often the server's activity (pg_stat_activity) is sampled, on a pooled connection,
+	 * for the actuator endpoint, the health indicator and the metrics. Sampling starts when
+	 * one of them is first used.
+	 */
+	private Duration sampleInterval = Duration.ofSeconds(5);
+
 	private final Retry retry = new Retry();
 
 	private final Health health = new Health();
@@ -169,6 +176,14 @@ public class DbBudgetProperties {
 
 	public void setIdleSessionAge(Duration idleSessionAge) {
 		this.idleSessionAge = idleSessionAge;
+	}
+
+	public Duration getSampleInterval() {
+		return this.sampleInterval;
+	}
+
+	public void setSampleInterval(Duration sampleInterval) {
+		this.sampleInterval = sampleInterval;
 	}
 
 	public Retry getRetry() {

@@ -25,7 +25,7 @@ public record RetrySettings(int maxAttempts, Duration initialInterval, double mu
 					"Set db.budget.retry.max-attempts to 1 or more, or db.budget.retry.enabled=false to never retry.");
 		}
 		if (initialInterval.isNegative() || initialInterval.isZero()) {
-			throw invalid("initial-interval", initialInterval, "the first back-off must be positive",
+			throw invalid("initial-interval", format(initialInterval), "the first back-off must be positive",
 					"Set db.budget.retry.initial-interval to a positive duration, for example 500ms.");
 		}
 		if (!(multiplier >= 1)) {
@@ -33,9 +33,9 @@ public record RetrySettings(int maxAttempts, Duration initialInterval, double mu
 					"Set db.budget.retry.multiplier to 1 (fixed back-off) or more.");
 		}
 		if (maxInterval.compareTo(initialInterval) < 0) {
-			throw invalid("max-interval", maxInterval,
-					"it is below db.budget.retry.initial-interval (" + initialInterval + ")",
-					"Set db.budget.retry.max-interval to " + initialInterval + " or more.");
+			throw invalid("max-interval", format(maxInterval),
+					"it is below db.budget.retry.initial-interval (" + format(initialInterval) + ")",
+					"Set db.budget.retry.max-interval to " + format(initialInterval) + " or more.");
 		}
 	}
 
@@ -80,8 +80,13 @@ public record RetrySettings(int maxAttempts, Duration initialInterval, double mu
 	 * @return the description
 	 */
 	public String describe() {
-		return "up to " + this.maxAttempts + " attempts, back-off " + this.initialInterval.toMillis() + " ms x "
-				+ this.multiplier + " up to " + this.maxInterval.toMillis() + " ms" + (this.jitter ? " with jitter" : "");
+		return "up to " + this.maxAttempts + " attempts, back-off " + format(this.initialInterval) + " x "
+				+ this.multiplier + " up to " + format(this.maxInterval) + (this.jitter ? " with jitter" : "");
+	}
+
+	private static String format(Duration duration) {
+		long millis = duration.toMillis();
+		return (millis % 1000 == 0) ? (millis / 1000) + "s" : millis + "ms";
 	}
 
 	private static Duration jitterOf(Duration interval) {

@@ -5,6 +5,7 @@ import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.time.Instant;
+import java.util.Collections;
 import java.util.Comparator;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
@@ -66,7 +67,7 @@ public final class ServerActivityReader {
 			.sorted(Map.Entry.<String, Integer>comparingByValue(Comparator.reverseOrder())
 				.thenComparing(Map.Entry.comparingByKey()))
 			.forEach((entry) -> sorted.put(entry.getKey(), entry.getValue()));
-		return sorted;
+		return Collections.unmodifiableMap(sorted);
 	}
 
 }
