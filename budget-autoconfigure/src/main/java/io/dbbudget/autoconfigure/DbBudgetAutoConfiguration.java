@@ -1,13 +1,17 @@
 package io.dbbudget.autoconfigure;
 
+import java.time.Duration;
 import java.util.LinkedHashMap;
 import java.util.Map;
 
 import com.zaxxer.hikari.HikariDataSource;
 import io.dbbudget.budget.BudgetSettings;
+import io.dbbudget.budget.InvalidBudgetException;
 import io.dbbudget.pool.BudgetedPools;
+import io.dbbudget.pool.FleetSettings;
 import io.dbbudget.retry.AcquisitionListener;
 import io.dbbudget.retry.RetrySettings;
+import org.jspecify.annotations.Nullable;
 
 import org.springframework.beans.factory.ListableBeanFactory;
 import org.springframework.beans.factory.ObjectProvider;
@@ -43,8 +47,9 @@ public final class DbBudgetAutoConfiguration {
 			ListableBeanFactory beanFactory) {
 		String applicationName = (properties.getApplicationName() != null) ? properties.getApplicationName()
 				: environment.getProperty("spring.application.name");
-		return new BudgetedPools(settings(properties),
-				() -> PoolBeanNames.find(beanFactory, properties.getPools().keySet()), applicationName);
+		FleetSettings fleet = fleetSettings(properties.getCoordination(), applicationName);
+		return new BudgetedPools(settings(properties, fleet != null),
+				() -> PoolBeanNames.find(beanFactory, properties.getPools().keySet()), applicationName, fleet);
 	}
 
 	@Bean
@@ -61,12 +66,32 @@ public final class DbBudgetAutoConfiguration {
 		return new BudgetPlanLogger(budgetedPools, retrySettings.getIfAvailable());
 	}
 
-	private static BudgetSettings settings(DbBudgetProperties properties) {
+	private static @Nullable FleetSettings fleetSettings(DbBudgetProperties.Coordination coordination,
+			@Nullable String applicationName) {
+		if (!coordination.isEnabled()) {
+			return null;
+		}
+		String group = (coordination.getGroup() != null) ? coordination.getGroup() : applicationName;
+		if (group == null || group.isBlank()) {
+			throw new InvalidBudgetException("db.budget.coordination.group", String.valueOf(group),
+					"fleet coordination needs a group name, and neither it nor spring.application.name is set",
+					"Set spring.application.name, or db.budget.coordination.group to a name the service's instances "
+							+ "share.");
+		}
+		Duration heartbeat = coordination.getHeartbeat();
+		if (heartbeat.isNegative() || heartbeat.isZero()) {
+			throw new InvalidBudgetException("db.budget.coordination.heartbeat", heartbeat.toString(),
+					"the heartbeat must be a positive duration", "Set db.budget.coordination.heartbeat to, for example, 5s.");
+		}
+		return new FleetSettings(group, heartbeat);
+	}
+
+	private static BudgetSettings settings(DbBudgetProperties properties, boolean coordinated) {
 		Map<String, Integer> weights = new LinkedHashMap<>();
 		properties.getPools().forEach((name, pool) -> weights.put(name, pool.getWeight()));
 		return new BudgetSettings(properties.getMaxConnections(), properties.getReservedConnections(),
 				properties.getShare(), properties.getServiceConnections(), properties.getInstances(),
-				properties.getMinPoolSize(), properties.getMode(), weights);
+				properties.getMinPoolSize(), properties.getMode(), weights, coordinated ? 1 : 0);
 	}
 
 }

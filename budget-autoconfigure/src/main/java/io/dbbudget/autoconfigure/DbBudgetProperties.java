@@ -90,6 +90,8 @@ public class DbBudgetProperties {
 
 	private final Health health = new Health();
 
+	private final Coordination coordination = new Coordination();
+
 	public boolean isEnabled() {
 		return this.enabled;
 	}
@@ -192,6 +194,58 @@ public class DbBudgetProperties {
 
 	public Health getHealth() {
 		return this.health;
+	}
+
+	public Coordination getCoordination() {
+		return this.coordination;
+	}
+
+	/**
+	 * Fleet coordination: instances count each other through PostgreSQL.
+	 */
+	public static class Coordination {
+
+		/**
+		 * Whether instances count each other through PostgreSQL advisory locks, so that the
+		 * live count replaces 'instances', which becomes the starting guess. Each instance
+		 * keeps one connection of its share for it.
+		 */
+		private boolean enabled;
+
+		/**
+		 * Name of the group the service's instances join. Defaults to the application name.
+		 */
+		private @Nullable String group;
+
+		/**
+		 * How often each instance counts the members of its group.
+		 */
+		private Duration heartbeat = Duration.ofSeconds(5);
+
+		public boolean isEnabled() {
+			return this.enabled;
+		}
+
+		public void setEnabled(boolean enabled) {
+			this.enabled = enabled;
+		}
+
+		public @Nullable String getGroup() {
+			return this.group;
+		}
+
+		public void setGroup(@Nullable String group) {
+			this.group = group;
+		}
+
+		public Duration getHeartbeat() {
+			return this.heartbeat;
+		}
+
+		public void setHeartbeat(Duration heartbeat) {
+			this.heartbeat = heartbeat;
+		}
+
 	}
 
 	/**

@@ -30,14 +30,16 @@ import org.jspecify.annotations.Nullable;
  * than computed from the share
  * @param instances how many instances share the service budget
  * @param perInstance connections for this instance
+ * @param coordinationConnections connections of this instance's share kept for fleet
+ * coordination, outside its pools
  * @param minPoolSize the smallest useful pool
  * @param mode what to do with a pool that asks for more than its budget
  * @param poolBudgets connections for each pool, by bean name
  * @author db-budget team
  */
 public record Budget(ServerLimits server, int reservedConnections, int availableConnections, @Nullable Double share,
-		int serviceConnections, boolean serviceConnectionsConfigured, int instances, int perInstance, int minPoolSize,
-		BudgetMode mode, Map<String, Integer> poolBudgets) {
+		int serviceConnections, boolean serviceConnectionsConfigured, int instances, int perInstance,
+		int coordinationConnections, int minPoolSize, BudgetMode mode, Map<String, Integer> poolBudgets) {
 
 	/**
 	 * Computes the budget of this instance's pools.
@@ -74,18 +76,22 @@ public record Budget(ServerLimits server, int reservedConnections, int available
 		int perInstance = service / settings.instances();
 		Map<String, Integer> poolBudgets = splitByWeight(settings, pools, perInstance, service);
 		return new Budget(server, reserved, available, settings.share(), service, configuredServiceConnections != null,
-				settings.instances(), perInstance, settings.minPoolSize(), settings.mode(), poolBudgets);
+				settings.instances(), perInstance, settings.coordinationConnections(), settings.minPoolSize(),
+				settings.mode(), poolBudgets);
 	}
 
 	private static Map<String, Integer> splitByWeight(BudgetSettings settings, Collection<String> pools,
 			int perInstance, int service) {
 		int minPoolSize = settings.minPoolSize();
-		if ((long) minPoolSize * pools.size() > perInstance) {
+		int forPools = perInstance - settings.coordinationConnections();
+		if ((long) minPoolSize * pools.size() > forPools) {
 			String pieces = (pools.size() == 1) ? "its pool" : "each of its " + pools.size() + " pools";
 			throw BudgetSettings.invalid("min-pool-size", minPoolSize,
 					"this instance's share is " + perInstance + " connections (" + service + " for the service / "
-							+ settings.instances() + " instances), too few to give " + pieces + " at least "
-							+ minPoolSize,
+							+ settings.instances() + " instances"
+							+ ((forPools < perInstance) ? ", less " + (perInstance - forPools) + " for fleet coordination"
+									: "")
+							+ "), too few to give " + pieces + " at least " + minPoolSize,
 					"Lower db.budget.instances, raise db.budget.share or db.budget.service-connections, lower "
 							+ "db.budget.reserved-connections or db.budget.min-pool-size, or raise the server's "
 							+ "max_connections.");
@@ -93,11 +99,11 @@ public record Budget(ServerLimits server, int reservedConnections, int available
 		int totalWeight = pools.stream().mapToInt(settings::weight).sum();
 		Map<String, Integer> budgets = new LinkedHashMap<>();
 		for (String pool : pools) {
-			int weighted = (int) ((long) perInstance * settings.weight(pool) / totalWeight);
+			int weighted = (int) ((long) forPools * settings.weight(pool) / totalWeight);
 			budgets.put(pool, Math.max(weighted, minPoolSize));
 		}
 		// Raising a light pool to min-pool-size may overshoot: take the excess from the largest
-		int excess = budgets.values().stream().mapToInt(Integer::intValue).sum() - perInstance;
+		int excess = budgets.values().stream().mapToInt(Integer::intValue).sum() - forPools;
 		for (; excess > 0; excess--) {
 			Map.Entry<String, Integer> largest = Collections.max(budgets.entrySet(), Map.Entry.comparingByValue());
 			largest.setValue(largest.getValue() - 1);
@@ -132,7 +138,9 @@ public record Budget(ServerLimits server, int reservedConnections, int available
 		return List.of(
 				describeUsable(this.server) + ", minus " + this.reservedConnections + " reserved-connections = "
 						+ this.availableConnections + " available",
-				serviceStep + ", / " + this.instances + " instances = " + this.perInstance + " per instance");
+				serviceStep + ", / " + this.instances + " instances = " + this.perInstance + " per instance"
+						+ ((this.coordinationConnections > 0)
+								? " (" + this.coordinationConnections + " for fleet coordination)" : ""));
 	}
 
 	private static String describeUsable(ServerLimits server) {

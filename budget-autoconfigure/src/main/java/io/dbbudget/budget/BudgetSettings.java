@@ -20,11 +20,13 @@ import org.jspecify.annotations.Nullable;
  * @param minPoolSize the smallest useful pool
  * @param mode what to do with a pool that asks for more than its budget
  * @param weights pool weights by bean name; pools not listed weigh 1
+ * @param coordinationConnections connections each instance keeps outside its pools for fleet
+ * coordination, counted inside its share
  * @author db-budget team
  */
 public record BudgetSettings(@Nullable Integer maxConnections, int reservedConnections, @Nullable Double share,
 		@Nullable Integer serviceConnections, int instances, int minPoolSize, BudgetMode mode,
-		Map<String, Integer> weights) {
+		Map<String, Integer> weights, int coordinationConnections) {
 
 	static final String PREFIX = "db.budget.";
 
@@ -68,6 +70,22 @@ public record BudgetSettings(@Nullable Integer maxConnections, int reservedConne
 			}
 		});
 		weights = new LinkedHashMap<>(weights);
+	}
+
+	public BudgetSettings(@Nullable Integer maxConnections, int reservedConnections, @Nullable Double share,
+			@Nullable Integer serviceConnections, int instances, int minPoolSize, BudgetMode mode,
+			Map<String, Integer> weights) {
+		this(maxConnections, reservedConnections, share, serviceConnections, instances, minPoolSize, mode, weights, 0);
+	}
+
+	/**
+	 * The same settings for another number of instances, as counted by fleet coordination.
+	 * @param instances how many instances run now
+	 * @return the settings
+	 */
+	public BudgetSettings withInstances(int instances) {
+		return new BudgetSettings(this.maxConnections, this.reservedConnections, this.share, this.serviceConnections,
+				instances, this.minPoolSize, this.mode, this.weights, this.coordinationConnections);
 	}
 
 	/**

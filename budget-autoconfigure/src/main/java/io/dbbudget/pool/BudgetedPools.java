@@ -1,6 +1,7 @@
 package io.dbbudget.pool;
 
 import java.sql.SQLException;
+import java.time.Clock;
 import java.time.Duration;
 import java.util.Collection;
 import java.util.LinkedHashMap;
@@ -31,7 +32,8 @@ import org.jspecify.annotations.Nullable;
  * start; the first registration computes the budget, asking the server on one short-lived
  * connection unless {@code max-connections} is configured. When the server cannot be asked,
  * pools start at {@code min-pool-size} and a background task completes the plan and resizes
- * them as soon as the server answers.
+ * them as soon as the server answers. With fleet coordination on, the instances count each
+ * other through the server and every change of the count resizes the pools.
  *
  * @author db-budget team
  */
@@ -62,6 +64,17 @@ public class BudgetedPools implements AutoCloseable {
 
 	private @Nullable ScheduledExecutorService planCompleter;
 
+	private final @Nullable FleetSettings fleetSettings;
+
+	private @Nullable FleetCoordinator fleet;
+
+	// A member that has just joined holds its pools at min-pool-size until the others have
+	// seen it, so that the fleet's sum stays within the service budget
+	private boolean joiningFleet;
+
+	// Pools kept below their plan because growing was not yet safe
+	private boolean growthPending;
+
 	/**
 	 * Create a new instance.
 	 * @param settings the fleet's settings
@@ -71,9 +84,24 @@ public class BudgetedPools implements AutoCloseable {
 	 */
 	public BudgetedPools(BudgetSettings settings, Supplier<Collection<String>> poolNames,
 			@Nullable String applicationName) {
+		this(settings, poolNames, applicationName, null);
+	}
+
+	/**
+	 * Create a new instance.
+	 * @param settings the fleet's settings
+	 * @param poolNames the bean names of every pool that shares this instance's budget,
+	 * asked once when the first pool registers
+	 * @param applicationName the name this application's sessions carry, if any
+	 * @param fleetSettings how to count the fleet, or {@code null} to trust
+	 * {@code settings.instances()}
+	 */
+	public BudgetedPools(BudgetSettings settings, Supplier<Collection<String>> poolNames,
+			@Nullable String applicationName, @Nullable FleetSettings fleetSettings) {
 		this.settings = settings;
 		this.poolNamesSupplier = poolNames;
 		this.applicationName = applicationName;
+		this.fleetSettings = fleetSettings;
 	}
 
 	/**
@@ -102,7 +130,7 @@ public class BudgetedPools implements AutoCloseable {
 					+ "db.budget.max-connections is not set");
 			return null;
 		}
-		Integer poolBudget = (this.budget != null) ? this.budget.poolBudget(name) : this.settings.minPoolSize();
+		Integer poolBudget = poolBudget(name);
 		if (poolBudget == null) {
 			logger.warn("db-budget: pool '" + name + "' is outside the budget: its bean type is not declared as "
 					+ "HikariDataSource. Declare the @Bean method's return type as HikariDataSource, or set "
@@ -123,17 +151,20 @@ public class BudgetedPools implements AutoCloseable {
 	private void plan(HikariDataSource first) {
 		this.poolNames = List.copyOf(this.poolNamesSupplier.get());
 		Integer maxConnections = this.settings.maxConnections();
+		DataSource probe = ServerProbe.isPostgreSql(first) ? ServerProbe.of(first, this.applicationName) : null;
+		if (this.fleetSettings != null) {
+			startFleet(probe);
+		}
 		if (maxConnections != null) {
 			this.budget = Budget.calculate(this.settings, ServerLimits.configured(maxConnections),
 					this.poolNames);
 			return;
 		}
-		if (!ServerProbe.isPostgreSql(first)) {
+		if (probe == null) {
 			this.budgetOffReason = "the DataSource URL is not PostgreSQL and db.budget.max-connections is not set";
 			logger.info("db-budget: budget off: " + this.budgetOffReason);
 			return;
 		}
-		DataSource probe = ServerProbe.of(first, this.applicationName);
 		try {
 			this.budget = Budget.calculate(this.settings, ServerLimitsReader.read(probe), this.poolNames);
 		}
@@ -145,9 +176,31 @@ public class BudgetedPools implements AutoCloseable {
 		}
 	}
 
+	private void startFleet(@Nullable DataSource probe) {
+		if (probe == null) {
+			logger.warn("db-budget: fleet coordination is off: it counts the fleet on a PostgreSQL server, and the "
+					+ "DataSource URL is not PostgreSQL");
+			return;
+		}
+		this.joiningFleet = true;
+		this.fleet = new FleetCoordinator(this.fleetSettings, probe, new FleetListener(), Clock.systemUTC());
+		this.fleet.start();
+	}
+
+	private boolean holdingAtMinimum() {
+		return this.budget == null || this.joiningFleet;
+	}
+
+	private @Nullable Integer poolBudget(String name) {
+		if (this.budget != null && this.budget.poolBudget(name) == null) {
+			return null;
+		}
+		return holdingAtMinimum() ? this.settings.minPoolSize() : this.budget.poolBudget(name);
+	}
+
 	private PoolPlan size(String name, int requestedMaximum, int requestedMinimumIdle, int poolBudget) {
-		// Until the plan is complete every pool is held at min-pool-size, whatever the mode
-		BudgetMode mode = (this.budget != null) ? this.settings.mode() : BudgetMode.ENFORCE;
+		// While pools are held at min-pool-size they are held whatever the mode
+		BudgetMode mode = holdingAtMinimum() ? BudgetMode.ENFORCE : this.settings.mode();
 		return PoolPlan.of(name, requestedMaximum, requestedMinimumIdle, poolBudget, mode);
 	}
 
@@ -156,6 +209,10 @@ public class BudgetedPools implements AutoCloseable {
 		if (this.budget == null) {
 			logger.info("db-budget: pool " + change + " starts at " + plan.maximumPoolSize()
 					+ " until the server's limits are known");
+		}
+		else if (this.joiningFleet) {
+			logger.info("db-budget: pool " + change + " starts at " + plan.maximumPoolSize()
+					+ " until the fleet has counted this instance");
 		}
 		else if (plan.fit() == PoolPlan.Fit.LOWERED) {
 			logger.warn("db-budget: lowered pool " + change + " to its budget of " + plan.budget());
@@ -207,10 +264,64 @@ public class BudgetedPools implements AutoCloseable {
 					+ ". " + ex.getAction());
 			return;
 		}
+		resizeAll(true);
+		logger.info("db-budget: the server answered, plan completed and pools resized\n" + describe());
+	}
+
+	/**
+	 * Called at every heartbeat of fleet coordination with the number of members seen.
+	 * @param members how many instances hold a slot of the group
+	 * @param mayGrow whether every other member has had a heartbeat since this one joined, so
+	 * that growing keeps the fleet within its budget
+	 */
+	synchronized void membersSeen(int members, boolean mayGrow) {
+		if (this.budget == null || members < 1) {
+			return;
+		}
+		boolean changed = members != this.budget.instances();
+		if (!changed && !(mayGrow && (this.joiningFleet || this.growthPending))) {
+			return;
+		}
+		Budget next;
+		try {
+			next = Budget.calculate(this.settings.withInstances(members), this.budget.server(), this.poolNames);
+		}
+		catch (InvalidBudgetException ex) {
+			logger.error("db-budget: the fleet counts " + members + " members and the budget cannot be met, pools "
+					+ "keep their size: " + ex.getReason() + ". " + ex.getAction());
+			return;
+		}
+		this.budget = next;
+		if (mayGrow) {
+			this.joiningFleet = false;
+		}
+		this.growthPending = resizeAll(mayGrow);
+		if (changed) {
+			this.fleet.recordChange(members, next.perInstance());
+		}
+		logger.info("db-budget: fleet '" + this.fleetSettings.group() + "' counts " + members + " members, "
+				+ next.perInstance() + " connections per instance; pools " + this.pools.values()
+					.stream()
+					.map((pool) -> pool.name() + " " + pool.dataSource().getMaximumPoolSize())
+					.toList());
+	}
+
+	synchronized void coordinationLost() {
+		this.joiningFleet = true;
+		resizeAll(false);
+	}
+
+	/**
+	 * Resizes every pool to the current plan.
+	 * @param mayGrow whether pools may grow, or only shrink
+	 * @return whether a pool was kept below its plan
+	 */
+	private boolean resizeAll(boolean mayGrow) {
+		boolean heldBack = false;
 		for (BudgetedPool pool : List.copyOf(this.pools.values())) {
 			PoolPlan requested = pool.plan();
 			PoolPlan plan = size(pool.name(), requested.requestedMaximum(), requested.requestedMinimumIdle(),
-					this.budget.poolBudgets().get(pool.name()));
+					poolBudget(pool.name()));
 			if (plan.fit() == PoolPlan.Fit.OVER_BUDGET && this.settings.mode() == BudgetMode.FAIL) {
 				// Start-up is over, so fail mode cannot refuse it any more: enforce the budget
 				logger.error("db-budget: pool '" + pool.name() + "' asks for " + plan.requestedMaximum()
@@ -218,10 +329,27 @@ public class BudgetedPools implements AutoCloseable {
 				plan = PoolPlan.of(pool.name(), plan.requestedMaximum(), plan.requestedMinimumIdle(), plan.budget(),
 						BudgetMode.ENFORCE);
 			}
+			if (!mayGrow && plan.maximumPoolSize() > pool.dataSource().getMaximumPoolSize()) {
+				heldBack = true;
+				continue;
+			}
 			PoolResizer.apply(pool.dataSource(), plan);
 			this.pools.put(pool.name(), new BudgetedPool(pool.name(), pool.dataSource(), plan));
 		}
-		logger.info("db-budget: the server answered, plan completed and pools resized\n" + describe());
+		return heldBack;
+	}
+
+	/**
+	 * What this instance knows of its fleet, when fleet coordination is on.
+	 * @return the fleet's state, or {@code null}
+	 */
+	public FleetCoordinator.@Nullable FleetState getFleet() {
+		// Read outside this object's lock: the coordinator calls in here under its own
+		FleetCoordinator fleet;
+		synchronized (this) {
+			fleet = this.fleet;
+		}
+		return (fleet != null) ? fleet.state() : null;
 	}
 
 	/**
@@ -256,7 +384,8 @@ public class BudgetedPools implements AutoCloseable {
 	 * @return the plan
 	 */
 	public synchronized String describe() {
-		return PlanDescription.of(this.settings, this.budget, this.budgetOffReason, getPools());
+		return PlanDescription.of(this.settings, this.budget, this.budgetOffReason, this.fleetSettings,
+				this.joiningFleet, getPools());
 	}
 
 	@Override
@@ -264,6 +393,23 @@ public class BudgetedPools implements AutoCloseable {
 		if (this.planCompleter != null) {
 			this.planCompleter.shutdownNow();
 		}
+		if (this.fleet != null) {
+			this.fleet.close();
+		}
+	}
+
+	private final class FleetListener implements FleetCoordinator.Listener {
+
+		@Override
+		public void membersSeen(int members, boolean mayGrow) {
+			BudgetedPools.this.membersSeen(members, mayGrow);
+		}
+
+		@Override
+		public void coordinationLost() {
+			BudgetedPools.this.coordinationLost();
+		}
+
 	}
 
 	/**

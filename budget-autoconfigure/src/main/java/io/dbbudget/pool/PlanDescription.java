@@ -22,7 +22,7 @@ final class PlanDescription {
 	}
 
 	static String of(BudgetSettings settings, @Nullable Budget budget, @Nullable String budgetOffReason,
-			List<BudgetedPool> pools) {
+			@Nullable FleetSettings fleet, boolean joiningFleet, List<BudgetedPool> pools) {
 		StringBuilder text = new StringBuilder("db-budget plan (mode ")
 			.append(settings.mode().name().toLowerCase(Locale.ROOT))
 			.append(")");
@@ -37,6 +37,11 @@ final class PlanDescription {
 			for (String step : budget.arithmetic()) {
 				text.append('\n').append(INDENT).append(step);
 			}
+		}
+		if (fleet != null) {
+			text.append('\n').append(INDENT).append("fleet coordination on: group '").append(fleet.group())
+				.append("', heartbeat ").append(fleet.heartbeat().toMillis()).append(" ms")
+				.append(joiningFleet ? ", pools held at min-pool-size until the fleet has counted this instance" : "");
 		}
 		for (BudgetedPool pool : pools) {
 			text.append('\n').append(INDENT).append(describe(pool.plan()));

@@ -1,0 +1,14 @@
+package io.dbbudget.pool;
+
+import java.time.Duration;
+
+/**
+ * How an instance counts its fleet.
+ *
+ * @param group the group the fleet's instances join: one per service
+ * @param heartbeat how often the members are counted
+ * @author db-budget team
+ */
+public record FleetSettings(String group, Duration heartbeat) {
+
+}

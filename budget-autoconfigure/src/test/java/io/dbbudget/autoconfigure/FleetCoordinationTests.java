@@ -1,0 +1,161 @@
+package io.dbbudget.autoconfigure;
+
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.time.Duration;
+import java.util.List;
+import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+
+import io.dbbudget.pool.BudgetedPools;
+import io.dbbudget.pool.FleetCoordinator.FleetState;
+import io.dbbudget.server.FleetMembership;
+import io.dbbudget.test.TestDatabase;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+import org.springframework.boot.WebApplicationType;
+import org.springframework.boot.autoconfigure.ImportAutoConfiguration;
+import org.springframework.boot.builder.SpringApplicationBuilder;
+import org.springframework.boot.jdbc.autoconfigure.DataSourceAutoConfiguration;
+import org.springframework.context.ConfigurableApplicationContext;
+import org.springframework.context.annotation.Configuration;
+import org.springframework.jdbc.core.JdbcTemplate;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+/**
+ * Tests for fleet coordination: several application contexts in one group on a real
+ * PostgreSQL server, whose role {@code CONNECTION LIMIT} is the service's budget. Every pool
+ * follows the live count of members, and the sum of the pools' maxima is sampled often and
+ * never exceeds the budget.
+ */
+class FleetCoordinationTests {
+
+	private static final int BUDGET = 26;
+
+	private static final Duration HEARTBEAT = Duration.ofMillis(500);
+
+	// A change is seen at the next heartbeat of each member, and a joiner grows at its second
+	private static final Duration CONVERGENCE = HEARTBEAT.multipliedBy(2).plusMillis(700);
+
+	private static TestDatabase database;
+
+	private final List<ConfigurableApplicationContext> members = new CopyOnWriteArrayList<>();
+
+	private final ConcurrentLinkedQueue<Integer> sums = new ConcurrentLinkedQueue<>();
+
+	private ScheduledExecutorService sampler;
+
+	@BeforeAll
+	static void createDatabase() {
+		database = TestDatabase.create("fleet");
+		database.setRoleConnectionLimit(BUDGET);
+	}
+
+	@AfterAll
+	static void dropDatabase() {
+		database.close();
+	}
+
+	@BeforeEach
+	void sampleTheSumOfPoolMaxima() {
+		this.sampler = Executors.newSingleThreadScheduledExecutor();
+		this.sampler.scheduleAtFixedRate(() -> this.sums.add(this.members.stream()
+			.flatMap((member) -> member.getBean(BudgetedPools.class).getPools().stream())
+			.mapToInt((pool) -> pool.dataSource().getMaximumPoolSize())
+			.sum()), 0, 20, TimeUnit.MILLISECONDS);
+	}
+
+	@AfterEach
+	void stop() {
+		this.sampler.shutdownNow();
+		this.members.forEach(ConfigurableApplicationContext::close);
+	}
+
+	@Test
+	void poolsFollowTheFleetFromTwoToFourMembersAndBack() {
+		start(2);
+		// 26 / 2 = 13 per instance, 1 of them for coordination
+		awaitPoolsOf(12);
+		start(2);
+		awaitPoolsOf(5);
+		assertThat(this.members.get(0).getBean(BudgetedPools.class).getFleet()).satisfies((fleet) -> {
+			assertThat(fleet.group()).isEqualTo("fleet-orders");
+			assertThat(fleet.members()).hasSize(4);
+			assertThat(fleet.connected()).isTrue();
+			assertThat(fleet.history()).extracting((change) -> change.members()).contains(2, 4);
+		});
+		this.members.remove(3).close();
+		// 26 / 3 = 8 per instance
+		awaitPoolsOf(7);
+		assertThat(this.sums).isNotEmpty().allMatch((sum) -> sum <= BUDGET);
+		for (ConfigurableApplicationContext member : this.members) {
+			assertThat(new JdbcTemplate(member.getBean(javax.sql.DataSource.class))
+				.queryForObject("SELECT 1", Integer.class)).isEqualTo(1);
+		}
+	}
+
+	@Test
+	void memberWhoseCoordinationSessionIsTerminatedRejoinsAndTheOthersFollow() throws SQLException {
+		start(3);
+		awaitPoolsOf(7);
+		int terminated = terminateCoordinationSessionOf(this.members.get(2));
+		assertThat(terminated).isEqualTo(1);
+		await().atMost(CONVERGENCE.multipliedBy(2)).untilAsserted(() -> {
+			FleetState fleet = this.members.get(2).getBean(BudgetedPools.class).getFleet();
+			assertThat(fleet.connected()).isTrue();
+			assertThat(fleet.members()).hasSize(3);
+		});
+		awaitPoolsOf(7);
+		assertThat(this.sums).isNotEmpty().allMatch((sum) -> sum <= BUDGET);
+	}
+
+	private void start(int count) {
+		for (int i = 0; i < count; i++) {
+			this.members.add(new SpringApplicationBuilder(Member.class).web(WebApplicationType.NONE)
+				.properties("spring.datasource.url=" + database.jdbcUrl(),
+						"spring.datasource.username=" + database.username(),
+						"spring.datasource.password=" + database.password(),
+						"spring.datasource.hikari.maximum-pool-size=20", "spring.application.name=fleet-orders",
+						"db.budget.coordination.enabled=true", "db.budget.coordination.heartbeat=" + HEARTBEAT.toMillis() + "ms")
+				.run());
+		}
+	}
+
+	private void awaitPoolsOf(int size) {
+		await().atMost(CONVERGENCE).untilAsserted(() -> assertThat(this.members)
+			.allSatisfy((member) -> assertThat(member.getBean(BudgetedPools.class).getPools())
+				.allSatisfy((pool) -> assertThat(pool.dataSource().getMaximumPoolSize()).isEqualTo(size))));
+	}
+
+	private static int terminateCoordinationSessionOf(ConfigurableApplicationContext member) throws SQLException {
+		Integer slot = member.getBean(BudgetedPools.class).getFleet().slot();
+		try (Connection admin = database.adminConnection();
+				PreparedStatement statement = admin.prepareStatement("SELECT count(pg_terminate_backend(pid)) "
+						+ "FROM pg_locks WHERE locktype = 'advisory' AND classid::bigint = ? AND objid::bigint = ?")) {
+			statement.setLong(1, FleetMembership.groupKey("fleet-orders"));
+			statement.setLong(2, slot);
+			try (ResultSet result = statement.executeQuery()) {
+				result.next();
+				return result.getInt(1);
+			}
+		}
+	}
+
+	@Configuration(proxyBeanMethods = false)
+	@ImportAutoConfiguration({ DataSourceAutoConfiguration.class, DbBudgetAutoConfiguration.class })
+	static class Member {
+
+	}
+
+}
