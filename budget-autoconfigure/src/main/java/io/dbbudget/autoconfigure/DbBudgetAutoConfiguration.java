@@ -68,6 +68,11 @@ public final class DbBudgetAutoConfiguration {
 
 	private static @Nullable FleetSettings fleetSettings(DbBudgetProperties.Coordination coordination,
 			@Nullable String applicationName) {
+		Duration heartbeat = coordination.getHeartbeat();
+		if (heartbeat.isNegative() || heartbeat.isZero()) {
+			throw new InvalidBudgetException("db.budget.coordination.heartbeat", heartbeat.toString(),
+					"the heartbeat must be a positive duration", "Set db.budget.coordination.heartbeat to, for example, 5s.");
+		}
 		if (!coordination.isEnabled()) {
 			return null;
 		}
@@ -77,11 +82,6 @@ public final class DbBudgetAutoConfiguration {
 					"fleet coordination needs a group name, and neither it nor spring.application.name is set",
 					"Set spring.application.name, or db.budget.coordination.group to a name the service's instances "
 							+ "share.");
-		}
-		Duration heartbeat = coordination.getHeartbeat();
-		if (heartbeat.isNegative() || heartbeat.isZero()) {
-			throw new InvalidBudgetException("db.budget.coordination.heartbeat", heartbeat.toString(),
-					"the heartbeat must be a positive duration", "Set db.budget.coordination.heartbeat to, for example, 5s.");
 		}
 		return new FleetSettings(group, heartbeat);
 	}

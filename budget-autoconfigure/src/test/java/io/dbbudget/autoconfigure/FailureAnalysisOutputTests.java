@@ -60,6 +60,7 @@ class FailureAnalysisOutputTests {
 			"db.budget.retry.max-interval=100ms | Property: db.budget.retry.max-interval | to 2s or more",
 			"db.budget.retry.initial-interval=soon | db.budget.retry.initial-interval | Update your application's configuration",
 			"db.budget.mode=strict | db.budget.mode | Update your application's configuration",
+			"db.budget.coordination.heartbeat=0s | Property: db.budget.coordination.heartbeat | Set db.budget.coordination.heartbeat to",
 			"db.budget.mode=fail | Pool 'dataSource' asks for 20 connections, over its db-budget budget of 12 | to 12 or less" })
 	void invalidBudgetStopsStartUpWithAFailureAnalysisAndNoStackTrace(String property, String description,
 			String action, CapturedOutput output) {
