@@ -137,11 +137,14 @@ public class BudgetedPools implements AutoCloseable {
 					+ "db.budget.pools." + name + ".weight.");
 			return null;
 		}
-		PoolPlan plan = size(name, dataSource.getMaximumPoolSize(), dataSource.getMinimumIdle(), poolBudget);
-		if (plan.fit() == PoolPlan.Fit.OVER_BUDGET && this.budget != null
-				&& this.settings.mode() == BudgetMode.FAIL) {
-			throw new PoolOverBudgetException(plan, this.budget);
+		int requestedMaximum = dataSource.getMaximumPoolSize();
+		int requestedMinimumIdle = dataSource.getMinimumIdle();
+		if (this.budget != null && this.settings.mode() == BudgetMode.FAIL
+				&& requestedMaximum > this.budget.poolBudget(name)) {
+			throw new PoolOverBudgetException(PoolPlan.of(name, requestedMaximum, requestedMinimumIdle,
+					this.budget.poolBudget(name), BudgetMode.FAIL), this.budget);
 		}
+		PoolPlan plan = size(name, requestedMaximum, requestedMinimumIdle, poolBudget);
 		PoolResizer.apply(dataSource, plan);
 		this.pools.put(name, new BudgetedPool(name, dataSource, plan));
 		logDecision(plan);
