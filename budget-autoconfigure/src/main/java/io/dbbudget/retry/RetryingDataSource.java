@@ -35,6 +35,8 @@ public class RetryingDataSource extends DelegatingDataSource implements Closeabl
 
 	private static final Log logger = LogFactory.getLog(RetryingDataSource.class);
 
+	private final DataSource pool;
+
 	private final String poolName;
 
 	private final RetryTemplate retryTemplate;
@@ -60,6 +62,7 @@ public class RetryingDataSource extends DelegatingDataSource implements Closeabl
 	public RetryingDataSource(DataSource pool, String poolName, RetrySettings settings, Duration connectionTimeout,
 			AcquisitionListener listener) {
 		super(pool);
+		this.pool = pool;
 		this.poolName = poolName;
 		this.listener = listener;
 		this.maxAttempts = settings.maxAttempts();
@@ -77,7 +80,7 @@ public class RetryingDataSource extends DelegatingDataSource implements Closeabl
 			return getConnectionBeforeThePoolStarts();
 		}
 		try {
-			return obtainTargetDataSource().getConnection();
+			return this.pool.getConnection();
 		}
 		catch (SQLException ex) {
 			return retry(ex, null, null);
@@ -96,7 +99,7 @@ public class RetryingDataSource extends DelegatingDataSource implements Closeabl
 	private Connection acquire() throws SQLException {
 		PoolStartGate gate = this.startGate;
 		if (gate == null) {
-			return obtainTargetDataSource().getConnection();
+			return this.pool.getConnection();
 		}
 		Connection connection = gate.getConnection();
 		if (gate.isOpen()) {
@@ -108,7 +111,7 @@ public class RetryingDataSource extends DelegatingDataSource implements Closeabl
 	@Override
 	public Connection getConnection(String username, String password) throws SQLException {
 		try {
-			return obtainTargetDataSource().getConnection(username, password);
+			return this.pool.getConnection(username, password);
 		}
 		catch (SQLException ex) {
 			return retry(ex, username, password);
@@ -138,8 +141,8 @@ public class RetryingDataSource extends DelegatingDataSource implements Closeabl
 	 */
 	@Override
 	public void close() throws IOException {
-		if (obtainTargetDataSource() instanceof Closeable pool) {
-			pool.close();
+		if (this.pool instanceof Closeable closeable) {
+			closeable.close();
 		}
 	}
 
@@ -209,7 +212,7 @@ public class RetryingDataSource extends DelegatingDataSource implements Closeabl
 				this.firstFailure = null;
 				throw failure;
 			}
-			return (this.username != null) ? obtainTargetDataSource().getConnection(this.username, this.password)
+			return (this.username != null) ? RetryingDataSource.this.pool.getConnection(this.username, this.password)
 					: acquire();
 		}
 
