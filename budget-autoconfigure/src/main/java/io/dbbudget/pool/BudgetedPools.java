@@ -392,12 +392,19 @@ public class BudgetedPools implements AutoCloseable {
 	}
 
 	@Override
-	public synchronized void close() {
-		if (this.planCompleter != null) {
-			this.planCompleter.shutdownNow();
+	public void close() {
+		ScheduledExecutorService planCompleter;
+		FleetCoordinator fleet;
+		// Outside this object's lock: a heartbeat holds the coordinator's lock and waits for ours
+		synchronized (this) {
+			planCompleter = this.planCompleter;
+			fleet = this.fleet;
 		}
-		if (this.fleet != null) {
-			this.fleet.close();
+		if (planCompleter != null) {
+			planCompleter.shutdownNow();
+		}
+		if (fleet != null) {
+			fleet.close();
 		}
 	}
 

@@ -13,10 +13,10 @@ import io.dbbudget.server.IdleSessionTermination.TerminatedSession;
 
 /**
  * Ends this application's server sessions that have been idle for long: those with the same
- * {@code application_name} and role as the connection it runs on, outside a transaction and
- * running nothing. Sessions that are active or idle in a transaction, and sessions of any other
- * application or role, are never touched. A role may end its own sessions, so no privilege is
- * needed.
+ * {@code application_name} and role as the connection it runs on, outside a transaction,
+ * running nothing and holding no advisory lock. Sessions that are active, idle in a
+ * transaction or holding an advisory lock, and sessions of any other application or role, are
+ * never touched. A role may end its own sessions, so no privilege is needed.
  *
  * @author db-budget team
  */
@@ -28,15 +28,18 @@ public final class IdleSessionTerminator {
 	private static final String IDENTITY = "SELECT current_setting('application_name'), current_user";
 
 	// state 'idle' is outside a transaction: 'idle in transaction' sessions hold locks or a
-	// snapshot that someone still means to use. The function is in the select list because
-	// PostgreSQL may evaluate WHERE conditions in any order, but computes the select list only for
-	// the rows the WHERE clause kept.
+	// snapshot that someone still means to use. A session-level advisory lock outlives
+	// transactions and is held on purpose (leader election, fleet membership), so its session is
+	// in use too. The function is in the select list because PostgreSQL may evaluate WHERE
+	// conditions in any order, but computes the select list only for the rows the WHERE clause
+	// kept.
 	private static final String TERMINATE = """
-			SELECT pid, datname, state_change, pg_terminate_backend(pid)
-			FROM pg_stat_activity
-			WHERE application_name = ? AND usename = ? AND state = 'idle'
-			  AND state_change < now() - ? * interval '1 millisecond'
-			  AND pid <> pg_backend_pid()""";
+			SELECT a.pid, a.datname, a.state_change, pg_terminate_backend(a.pid)
+			FROM pg_stat_activity a
+			WHERE a.application_name = ? AND a.usename = ? AND a.state = 'idle'
+			  AND a.state_change < now() - ? * interval '1 millisecond'
+			  AND a.pid <> pg_backend_pid()
+			  AND NOT EXISTS (SELECT 1 FROM pg_locks l WHERE l.pid = a.pid AND l.locktype = 'advisory')""";
 
 	private IdleSessionTerminator() {
 	}

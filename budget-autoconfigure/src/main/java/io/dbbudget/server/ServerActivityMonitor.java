@@ -24,13 +24,16 @@ import org.jspecify.annotations.Nullable;
  * stops on {@link #close()}.
  * <p>
  * While every connection of the pool is in use, sampling is skipped rather than queued behind
- * the application: the sample grows older, and an exhausted pool is load, not a failure.
+ * the application: the sample grows older. An exhausted pool or a full server is load, not a
+ * failure: only a server that cannot be reached or asked makes the sample fail.
  *
  * @author db-budget team
  */
 public class ServerActivityMonitor implements AutoCloseable {
 
 	private static final Log logger = LogFactory.getLog(ServerActivityMonitor.class);
+
+	private static final String TOO_MANY_CONNECTIONS = "53300";
 
 	private final ConnectionSource connections;
 
@@ -40,9 +43,9 @@ public class ServerActivityMonitor implements AutoCloseable {
 
 	private volatile ServerSample sample = ServerSample.NONE;
 
-	private @Nullable ScheduledExecutorService sampler;
+	private volatile @Nullable ScheduledExecutorService sampler;
 
-	private boolean closed;
+	private volatile boolean closed;
 
 	/**
 	 * Create a new instance.
@@ -66,7 +69,9 @@ public class ServerActivityMonitor implements AutoCloseable {
 	 * @return the sample
 	 */
 	public ServerSample getSample() {
-		start();
+		if (this.sampler == null) {
+			start();
+		}
 		return this.sample;
 	}
 
@@ -90,9 +95,10 @@ public class ServerActivityMonitor implements AutoCloseable {
 	 */
 	public synchronized void refresh() {
 		start();
-		if (this.sampler != null) {
+		ScheduledExecutorService sampler = this.sampler;
+		if (sampler != null) {
 			try {
-				this.sampler.execute(this::sample);
+				sampler.execute(this::sample);
 			}
 			catch (RejectedExecutionException ex) {
 				// Closing: no more samples are wanted
@@ -116,9 +122,8 @@ public class ServerActivityMonitor implements AutoCloseable {
 			activity = read();
 		}
 		catch (SQLException | RuntimeException ex) {
-			// A pool timeout with no failure of its own: every connection stayed in use, which is
-			// load, not a fault of the server
-			if (!TransientFailures.POOL_TIMEOUT.equals(TransientFailures.reason(ex))) {
+			// On close the sampling thread is interrupted, which fails the sample for nothing
+			if (!isLoad(ex) && !this.closed) {
 				failed(ex);
 			}
 			return;
@@ -140,28 +145,56 @@ public class ServerActivityMonitor implements AutoCloseable {
 		}
 	}
 
+	// A pool timeout of its own (every connection stayed in use) or a server that is full: the
+	// server answers, it is busy
+	private static boolean isLoad(Exception ex) {
+		String reason = TransientFailures.reason(ex);
+		return TransientFailures.POOL_TIMEOUT.equals(reason) || TOO_MANY_CONNECTIONS.equals(reason);
+	}
+
 	private @Nullable ServerActivity read() throws SQLException {
-		Connection connection = this.connections.borrow();
-		if (connection == null) {
-			return null;
-		}
-		try (connection) {
-			return ServerActivityReader.read(connection);
+		for (int attempt = 1;; attempt++) {
+			Connection connection = this.connections.borrow();
+			if (connection == null) {
+				return null;
+			}
+			try (connection) {
+				return ServerActivityReader.read(connection);
+			}
+			catch (SQLException ex) {
+				// A pooled session that the server has ended since (a restart, a terminated
+				// backend) fails once and the pool drops it: ask again on another before calling
+				// the server unreachable
+				if (attempt == 2) {
+					throw ex;
+				}
+			}
 		}
 	}
 
 	private void failed(Exception ex) {
+		String failure = describe(ex);
 		if (!this.sample.failed()) {
-			logger.warn("db-budget: could not read the server's activity: " + ex.getMessage());
+			logger.warn("db-budget: could not read the server's activity: " + failure);
 		}
-		this.sample = this.sample.failedWith(String.valueOf(ex.getMessage()));
+		this.sample = this.sample.failedWith(failure);
+	}
+
+	// Hikari's timeout says only that no connection came; the driver's error, its cause, says why
+	private static String describe(Throwable ex) {
+		Throwable root = ex;
+		while (root.getCause() != null && root.getCause() != root) {
+			root = root.getCause();
+		}
+		return (root != ex) ? ex.getMessage() + ": " + root.getMessage() : String.valueOf(ex.getMessage());
 	}
 
 	@Override
 	public synchronized void close() {
 		this.closed = true;
-		if (this.sampler != null) {
-			this.sampler.shutdownNow();
+		ScheduledExecutorService sampler = this.sampler;
+		if (sampler != null) {
+			sampler.shutdownNow();
 		}
 	}
 

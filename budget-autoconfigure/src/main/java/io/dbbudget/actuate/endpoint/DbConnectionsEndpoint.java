@@ -1,0 +1,370 @@
+package io.dbbudget.actuate.endpoint;
+
+import java.sql.Connection;
+import java.sql.SQLException;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+import com.zaxxer.hikari.HikariDataSource;
+import com.zaxxer.hikari.HikariPoolMXBean;
+import io.dbbudget.budget.Budget;
+import io.dbbudget.budget.BudgetMode;
+import io.dbbudget.budget.InvalidBudgetException;
+import io.dbbudget.budget.PoolPlan;
+import io.dbbudget.budget.ServerLimits;
+import io.dbbudget.pool.BudgetedPools;
+import io.dbbudget.pool.BudgetedPools.BudgetedPool;
+import io.dbbudget.pool.PoolActivity;
+import io.dbbudget.retry.RetrySettings;
+import io.dbbudget.server.ConnectionSource;
+import io.dbbudget.server.IdleSessionTermination;
+import io.dbbudget.server.IdleSessionTerminator;
+import io.dbbudget.server.ServerActivity;
+import io.dbbudget.server.ServerActivityMonitor;
+import io.dbbudget.server.ServerSample;
+import io.dbbudget.server.UtilizationLevel;
+import io.dbbudget.server.UtilizationThresholds;
+import org.jspecify.annotations.Nullable;
+
+import org.springframework.boot.actuate.endpoint.Access;
+import org.springframework.boot.actuate.endpoint.InvalidEndpointRequestException;
+import org.springframework.boot.actuate.endpoint.OperationResponseBody;
+import org.springframework.boot.actuate.endpoint.annotation.DeleteOperation;
+import org.springframework.boot.actuate.endpoint.annotation.Endpoint;
+import org.springframework.boot.actuate.endpoint.annotation.ReadOperation;
+import org.springframework.boot.actuate.endpoint.annotation.Selector;
+import org.springframework.boot.actuate.endpoint.annotation.WriteOperation;
+
+/**
+ * {@link Endpoint @Endpoint} that shows this instance's connection budget, its pools and the
+ * server's connections, and closes idle connections. Its operations other than the status need
+ * {@code management.endpoint.dbconnections.access=unrestricted}.
+ *
+ * @author db-budget team
+ */
+@Endpoint(id = "dbconnections", defaultAccess = Access.READ_ONLY)
+public class DbConnectionsEndpoint {
+
+	/**
+	 * The name of the write operation that closes idle connections.
+	 */
+	public static final String CLOSE_IDLE = "close-idle";
+
+	private final BudgetedPools budgetedPools;
+
+	private final ServerActivityMonitor monitor;
+
+	private final ConnectionSource connections;
+
+	private final UtilizationThresholds thresholds;
+
+	private final Duration idleSessionAge;
+
+	private final @Nullable RetrySettings retrySettings;
+
+	/**
+	 * Create a new instance.
+	 * @param budgetedPools the pools under the budget
+	 * @param monitor the server's activity
+	 * @param connections where to get a connection to end idle server sessions
+	 * @param thresholds the utilizations that set the level
+	 * @param idleSessionAge how long a server session must have been idle for
+	 * {@code close-idle} to end it
+	 * @param retrySettings how connection acquisition is retried, or {@code null} if it is not
+	 * @throws InvalidBudgetException if the idle session age is negative
+	 */
+	public DbConnectionsEndpoint(BudgetedPools budgetedPools, ServerActivityMonitor monitor,
+			ConnectionSource connections, UtilizationThresholds thresholds, Duration idleSessionAge,
+			@Nullable RetrySettings retrySettings) {
+		if (idleSessionAge.isNegative()) {
+			throw new InvalidBudgetException("db.budget.idle-session-age", idleSessionAge.toString(),
+					"a session cannot have been idle for a negative time",
+					"Set db.budget.idle-session-age to 0 or more, for example 5m.");
+		}
+		this.budgetedPools = budgetedPools;
+		this.monitor = monitor;
+		this.connections = connections;
+		this.thresholds = thresholds;
+		this.idleSessionAge = idleSessionAge;
+		this.retrySettings = retrySettings;
+	}
+
+	/**
+	 * The budget, every pool, the server's connections and the level. Reads the pools'
+	 * counters and the latest server sample: it takes no connection.
+	 * @return the status
+	 */
+	@ReadOperation
+	public DbConnectionsDescriptor connections() {
+		Budget budget = this.budgetedPools.getBudget();
+		Map<String, PoolDescriptor> pools = new LinkedHashMap<>();
+		for (BudgetedPool pool : this.budgetedPools.getPools()) {
+			pools.put(pool.name(), describe(pool));
+		}
+		ServerSample sample = this.monitor.getSample();
+		return new DbConnectionsDescriptor((budget != null) ? describe(budget) : null,
+				this.budgetedPools.describe().lines().map(String::strip).toList(), pools, describe(sample),
+				this.thresholds.level(sample.current()));
+	}
+
+	/**
+	 * Closes the idle connections of every pool now, and ends this application's server
+	 * sessions that have been idle longer than {@code db.budget.idle-session-age}.
+	 * Connections in use, and other applications' sessions, are left alone.
+	 * @param operation {@value #CLOSE_IDLE}
+	 * @return what was closed
+	 * @throws InvalidEndpointRequestException if the operation is not {@value #CLOSE_IDLE}
+	 */
+	@WriteOperation
+	public ClosedIdleDescriptor closeIdle(@Selector String operation) {
+		if (!CLOSE_IDLE.equals(operation)) {
+			String message = "No operation '" + operation + "': the only write operation is '" + CLOSE_IDLE + "'";
+			throw new InvalidEndpointRequestException(message, message);
+		}
+		// Pools first: their idle connections are then closing and cannot be handed out, and
+		// those the pools open again are too young to match, so the server never ends a session
+		// that a pool is about to lend
+		Map<String, EvictedPool> pools = evict(this.budgetedPools.getPools());
+		IdleSessionTermination server = terminateIdleSessions();
+		this.monitor.refresh();
+		return new ClosedIdleDescriptor(pools, server);
+	}
+
+	/**
+	 * Disposes every pool softly: idle connections close now, connections in use when they are
+	 * returned, and the pools open new ones on demand.
+	 * @return the connections closed in each pool
+	 */
+	@DeleteOperation
+	public DisposedPoolsDescriptor dispose() {
+		return disposed(this.budgetedPools.getPools());
+	}
+
+	/**
+	 * Disposes one pool softly.
+	 * @param pool the pool's bean name
+	 * @return the connections closed
+	 * @throws InvalidEndpointRequestException if there is no such pool under the budget
+	 */
+	@DeleteOperation
+	public DisposedPoolsDescriptor disposePool(@Selector String pool) {
+		BudgetedPool budgetedPool = this.budgetedPools.getPool(pool);
+		if (budgetedPool == null) {
+			List<String> known = this.budgetedPools.getPools().stream().map(BudgetedPool::name).toList();
+			String message = "No pool named '" + pool + "'; the pools under the budget are " + known;
+			throw new InvalidEndpointRequestException(message, message);
+		}
+		return disposed(List.of(budgetedPool));
+	}
+
+	private DisposedPoolsDescriptor disposed(List<BudgetedPool> pools) {
+		Map<String, EvictedPool> evicted = evict(pools);
+		this.monitor.refresh();
+		return new DisposedPoolsDescriptor(evicted);
+	}
+
+	private static Map<String, EvictedPool> evict(List<BudgetedPool> pools) {
+		Map<String, EvictedPool> evicted = new LinkedHashMap<>();
+		for (BudgetedPool pool : pools) {
+			PoolActivity before = PoolActivity.of(pool.dataSource());
+			HikariPoolMXBean poolBean = pool.dataSource().getHikariPoolMXBean();
+			if (poolBean != null) {
+				// Hikari has no way to close idle connections only. Soft eviction closes them now
+				// and closes those in use when they are returned, never under their user.
+				poolBean.softEvictConnections();
+			}
+			evicted.put(pool.name(), new EvictedPool(before.idle(), before.active()));
+		}
+		return evicted;
+	}
+
+	private IdleSessionTermination terminateIdleSessions() {
+		try {
+			Connection connection = this.connections.borrow();
+			if (connection == null) {
+				return IdleSessionTermination.skipped(this.idleSessionAge,
+						"no connection to spare: every connection of the pool is in use, or no PostgreSQL pool "
+								+ "is under the budget");
+			}
+			try (connection) {
+				return IdleSessionTerminator.terminate(connection, this.idleSessionAge);
+			}
+		}
+		catch (SQLException ex) {
+			return IdleSessionTermination.skipped(this.idleSessionAge,
+					"could not ask the server: " + ex.getMessage());
+		}
+	}
+
+	private static BudgetDescriptor describe(Budget budget) {
+		ServerLimits server = budget.server();
+		return new BudgetDescriptor(server.maxConnections(), server.serverReservedConnections(),
+				budget.reservedConnections(), budget.availableConnections(), budget.serviceConnections(),
+				budget.instances(), budget.perInstance(), budget.mode(), server.usableConnections(),
+				limit(server.databaseConnectionLimit()), limit(server.roleConnectionLimit()), budget.share(),
+				budget.minPoolSize(), sources(budget));
+	}
+
+	private static @Nullable Integer limit(int limit) {
+		return (limit > ServerLimits.NO_LIMIT) ? limit : null;
+	}
+
+	private static Map<String, String> sources(Budget budget) {
+		boolean fromServer = budget.server().source() == ServerLimits.Source.SERVER;
+		Map<String, String> sources = new LinkedHashMap<>();
+		sources.put("serverMaxConnections", fromServer ? "server: max_connections" : "db.budget.max-connections");
+		sources.put("serverReservedConnections",
+				fromServer ? "server: superuser_reserved_connections + reserved_connections"
+						: "not asked, db.budget.max-connections is set");
+		if (fromServer) {
+			sources.put("databaseConnectionLimit", "server: pg_database.datconnlimit");
+			sources.put("roleConnectionLimit", "server: pg_roles.rolconnlimit");
+		}
+		sources.put("usableConnections", "serverMaxConnections - serverReservedConnections, "
+				+ "at most databaseConnectionLimit and roleConnectionLimit");
+		sources.put("reservedConnections", "db.budget.reserved-connections");
+		sources.put("availableConnections", "usableConnections - reservedConnections");
+		sources.put("serviceConnections", budget.serviceConnectionsConfigured() ? "db.budget.service-connections"
+				: "floor(availableConnections x db.budget.share)");
+		sources.put("instances", "db.budget.instances");
+		sources.put("perInstance", "floor(serviceConnections / instances)");
+		return sources;
+	}
+
+	private PoolDescriptor describe(BudgetedPool pool) {
+		HikariDataSource dataSource = pool.dataSource();
+		PoolPlan plan = pool.plan();
+		PoolActivity activity = PoolActivity.of(dataSource);
+		Duration connectionTimeout = Duration.ofMillis(dataSource.getConnectionTimeout());
+		Duration longestWait = (this.retrySettings != null) ? this.retrySettings.longestWait(connectionTimeout)
+				: connectionTimeout;
+		return new PoolDescriptor(plan.requestedMaximum(), plan.budget(), dataSource.getMaximumPoolSize(),
+				dataSource.getMinimumIdle(), activity.active(), activity.idle(), activity.total(), activity.pending(),
+				plan.fit(), longestWait);
+	}
+
+	private static ServerDescriptor describe(ServerSample sample) {
+		ServerActivity activity = sample.activity();
+		if (activity == null) {
+			return new ServerDescriptor(null, null, null, Map.of(), Map.of(), null, sample.failure(),
+					sample.failedAt());
+		}
+		return new ServerDescriptor(activity.maxConnections(), activity.connections(), activity.utilization(),
+				activity.byState(), activity.byApplication(), activity.sampledAt(), sample.failure(),
+				sample.failedAt());
+	}
+
+	/**
+	 * The status of this instance's connections.
+	 *
+	 * @param budget the budget, or {@code null} while the server's limits are not known or
+	 * when the budget is off
+	 * @param plan the plan as logged at start-up, one line each
+	 * @param pools the pools under the budget, by bean name
+	 * @param server the server's connections
+	 * @param level how full the server is
+	 */
+	public record DbConnectionsDescriptor(@Nullable BudgetDescriptor budget, List<String> plan,
+			Map<String, PoolDescriptor> pools, ServerDescriptor server,
+			UtilizationLevel level) implements OperationResponseBody {
+
+	}
+
+	/**
+	 * The budget and where each of its numbers came from.
+	 *
+	 * @param serverMaxConnections the server's connection limit
+	 * @param serverReservedConnections the server's own reserved slots
+	 * @param reservedConnections connections kept free for everything outside this fleet
+	 * @param availableConnections connections this fleet may share
+	 * @param serviceConnections connections for this service's whole fleet
+	 * @param instances instances of this service
+	 * @param perInstance connections for this instance
+	 * @param mode what happens to a pool that asks for more than its budget
+	 * @param usableConnections connections the fleet's role may open on its database
+	 * @param databaseConnectionLimit the database's connection limit, or {@code null} if none
+	 * @param roleConnectionLimit the role's connection limit, or {@code null} if none
+	 * @param share the configured share, or {@code null}
+	 * @param minPoolSize the smallest useful pool
+	 * @param sources where each number came from: a property, the server, or the arithmetic
+	 */
+	public record BudgetDescriptor(int serverMaxConnections, int serverReservedConnections, int reservedConnections,
+			int availableConnections, int serviceConnections, int instances, int perInstance, BudgetMode mode,
+			int usableConnections, @Nullable Integer databaseConnectionLimit, @Nullable Integer roleConnectionLimit,
+			@Nullable Double share, int minPoolSize, Map<String, String> sources) {
+
+	}
+
+	/**
+	 * One pool: its size, its budget and what its connections are doing.
+	 *
+	 * @param requested the maximum pool size its configuration asks for
+	 * @param budget the connections the budget gives it
+	 * @param maximumPoolSize its maximum pool size now
+	 * @param minimumIdle its minimum idle now
+	 * @param active connections handed out to the application
+	 * @param idle connections waiting in the pool
+	 * @param total open connections
+	 * @param pending threads waiting for a connection
+	 * @param fit how the request compares with the budget
+	 * @param longestWait the longest a caller can wait for a connection, retries included
+	 */
+	public record PoolDescriptor(int requested, int budget, int maximumPoolSize, int minimumIdle, int active, int idle,
+			int total, int pending, PoolPlan.Fit fit, Duration longestWait) {
+
+	}
+
+	/**
+	 * The server's connections, from the latest sample of {@code pg_stat_activity}.
+	 *
+	 * @param maxConnections the server's {@code max_connections}, or {@code null} if never
+	 * sampled
+	 * @param connections client sessions on the server, or {@code null} if never sampled
+	 * @param utilization {@code connections / maxConnections}, or {@code null} if never sampled
+	 * @param byState sessions by state; other roles' sessions are {@code unknown} without
+	 * {@code pg_read_all_stats}
+	 * @param byApplication sessions by {@code application_name}
+	 * @param sampledAt when the numbers were read, or {@code null}
+	 * @param error why the last sample failed, or {@code null} if it did not
+	 * @param failedAt when the last sample failed, or {@code null}
+	 */
+	public record ServerDescriptor(@Nullable Integer maxConnections, @Nullable Integer connections,
+			@Nullable Double utilization, Map<String, Integer> byState, Map<String, Integer> byApplication,
+			@Nullable Instant sampledAt, @Nullable String error, @Nullable Instant failedAt) {
+
+	}
+
+	/**
+	 * What {@code close-idle} closed.
+	 *
+	 * @param pools the connections closed in each pool
+	 * @param server the server sessions ended
+	 */
+	public record ClosedIdleDescriptor(Map<String, EvictedPool> pools,
+			IdleSessionTermination server) implements OperationResponseBody {
+
+	}
+
+	/**
+	 * What a soft dispose closed.
+	 *
+	 * @param pools the connections closed in each pool
+	 */
+	public record DisposedPoolsDescriptor(Map<String, EvictedPool> pools) implements OperationResponseBody {
+
+	}
+
+	/**
+	 * The connections a pool's soft eviction closed.
+	 *
+	 * @param closedIdle idle connections, closed at once
+	 * @param closingOnReturn connections in use, closed when their user returns them
+	 */
+	public record EvictedPool(int closedIdle, int closingOnReturn) {
+
+	}
+
+}

@@ -1,0 +1,188 @@
+package io.dbbudget.autoconfigure;
+
+import java.sql.Connection;
+import java.sql.SQLException;
+import java.util.ArrayList;
+import java.util.List;
+
+import javax.sql.DataSource;
+
+import io.dbbudget.metrics.AcquisitionMetrics;
+import io.dbbudget.metrics.PoolBudgetMetrics;
+import io.dbbudget.metrics.ServerActivityMetrics;
+import io.dbbudget.pool.BudgetedPools;
+import io.dbbudget.test.TestDatabase;
+import io.micrometer.core.instrument.MeterRegistry;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+import org.springframework.boot.autoconfigure.AutoConfigurations;
+import org.springframework.boot.jdbc.autoconfigure.DataSourceAutoConfiguration;
+import org.springframework.boot.jdbc.autoconfigure.metrics.DataSourcePoolMetricsAutoConfiguration;
+import org.springframework.boot.micrometer.metrics.autoconfigure.CompositeMeterRegistryAutoConfiguration;
+import org.springframework.boot.micrometer.metrics.autoconfigure.MetricsAutoConfiguration;
+import org.springframework.boot.micrometer.metrics.autoconfigure.export.simple.SimpleMetricsExportAutoConfiguration;
+import org.springframework.boot.test.context.FilteredClassLoader;
+import org.springframework.boot.test.context.runner.ApplicationContextRunner;
+import org.springframework.context.annotation.Bean;
+import org.springframework.context.annotation.Configuration;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatExceptionOfType;
+import static org.awaitility.Awaitility.await;
+
+/**
+ * Tests for {@link DbBudgetMetricsAutoConfiguration}, on a real PostgreSQL database whose role
+ * has a connection limit of 12: with 3 instances the pool's budget is 4.
+ */
+class DbBudgetMetricsAutoConfigurationTests {
+
+	private static final String APPLICATION = "metrics-orders";
+
+	private static TestDatabase database;
+
+	private final ApplicationContextRunner runner = new ApplicationContextRunner()
+		.withConfiguration(AutoConfigurations.of(DataSourceAutoConfiguration.class, DbBudgetAutoConfiguration.class,
+				DbBudgetServerActivityAutoConfiguration.class, DbBudgetMetricsAutoConfiguration.class,
+				MetricsAutoConfiguration.class, SimpleMetricsExportAutoConfiguration.class,
+				CompositeMeterRegistryAutoConfiguration.class, DataSourcePoolMetricsAutoConfiguration.class))
+		.withPropertyValues("spring.datasource.url=" + database.jdbcUrl(),
+				"spring.datasource.username=" + database.username(),
+				"spring.datasource.password=" + database.password(), "spring.application.name=" + APPLICATION,
+				"spring.datasource.hikari.maximum-pool-size=10", "db.budget.instances=3",
+				"db.budget.sample-interval=100ms");
+
+	@BeforeAll
+	static void createDatabase() {
+		database = TestDatabase.create("metrics-autoconfig");
+		database.setRoleConnectionLimit(12);
+	}
+
+	@AfterAll
+	static void dropDatabase() {
+		database.close();
+	}
+
+	@Test
+	void poolBudgetIsAGaugePerPool() {
+		this.runner.run((context) -> {
+			MeterRegistry registry = context.getBean(MeterRegistry.class);
+			assertThat(registry.get("db.budget.pool.budget").tag("pool", "dataSource").gauge().value()).isEqualTo(4);
+		});
+	}
+
+	@Test
+	void serverGaugesReadTheLatestSample() {
+		this.runner.run((context) -> {
+			MeterRegistry registry = context.getBean(MeterRegistry.class);
+			await().until(() -> registry.find("db.budget.server.application.connections")
+				.tag("application.name", APPLICATION)
+				.gauge() != null);
+			assertThat(registry.get("db.budget.server.application.connections")
+				.tag("application.name", APPLICATION)
+				.gauge()
+				.value()).isPositive();
+			double maxConnections = registry.get("db.budget.server.max.connections").gauge().value();
+			assertThat(maxConnections).isGreaterThan(12);
+			assertThat(registry.get("db.budget.server.utilization").gauge().value()).isBetween(0.0, 1.0);
+			// The sampling session itself is active
+			assertThat(registry.get("db.budget.server.connections").tag("state", "active").gauge().value())
+				.isGreaterThanOrEqualTo(1);
+			assertThat(registry.get("db.budget.server.connections")
+				.tag("state", "idle in transaction (aborted)")
+				.gauge()
+				.value()).isZero();
+		});
+	}
+
+	@Test
+	void hikariMetricsAreBoundOnceAndNotRepeated() {
+		this.runner.run((context) -> {
+			MeterRegistry registry = context.getBean(MeterRegistry.class);
+			try (Connection connection = context.getBean(DataSource.class).getConnection()) {
+				assertThat(registry.get("hikaricp.connections.max").gauges()).hasSize(1);
+				assertThat(registry.get("hikaricp.connections.max").gauge().value()).isEqualTo(4);
+			}
+			assertThat(registry.getMeters()
+				.stream()
+				.map((meter) -> meter.getId().getName())
+				.filter((name) -> name.startsWith("db.budget"))
+				.distinct()).isSubsetOf("db.budget.pool.budget", "db.budget.server.max.connections",
+						"db.budget.server.utilization", "db.budget.server.connections",
+						"db.budget.server.application.connections");
+		});
+	}
+
+	@Test
+	void retriedAndFailedAcquisitionsAreCounted() {
+		this.runner
+			.withPropertyValues("spring.datasource.hikari.maximum-pool-size=2",
+					"spring.datasource.hikari.connection-timeout=250", "db.budget.retry.max-attempts=2",
+					"db.budget.retry.initial-interval=50ms")
+			.run((context) -> {
+				DataSource dataSource = context.getBean(DataSource.class);
+				List<Connection> held = new ArrayList<>();
+				try {
+					held.add(dataSource.getConnection());
+					held.add(dataSource.getConnection());
+					assertThatExceptionOfType(SQLException.class).isThrownBy(dataSource::getConnection);
+				}
+				finally {
+					for (Connection connection : held) {
+						connection.close();
+					}
+				}
+				MeterRegistry registry = context.getBean(MeterRegistry.class);
+				assertThat(count(registry, "db.budget.acquire.retries")).isEqualTo(1);
+				assertThat(count(registry, "db.budget.acquire.failures")).isEqualTo(1);
+			});
+	}
+
+	@Test
+	void runWithoutMeterRegistryShouldBackOff() {
+		new ApplicationContextRunner()
+			.withConfiguration(AutoConfigurations.of(DbBudgetAutoConfiguration.class,
+					DbBudgetServerActivityAutoConfiguration.class, DbBudgetMetricsAutoConfiguration.class))
+			.run((context) -> assertThat(context).hasSingleBean(BudgetedPools.class)
+				.doesNotHaveBean(PoolBudgetMetrics.class)
+				.doesNotHaveBean(AcquisitionMetrics.class));
+	}
+
+	@Test
+	void runWithoutMicrometerShouldBackOff() {
+		new ApplicationContextRunner()
+			.withConfiguration(AutoConfigurations.of(DbBudgetAutoConfiguration.class,
+					DbBudgetServerActivityAutoConfiguration.class, DbBudgetMetricsAutoConfiguration.class))
+			.withClassLoader(new FilteredClassLoader(MeterRegistry.class))
+			.run((context) -> assertThat(context).hasNotFailed()
+				.doesNotHaveBean(PoolBudgetMetrics.class)
+				.doesNotHaveBean(ServerActivityMetrics.class));
+	}
+
+	@Test
+	void runWhenUserDefinesMetricsShouldBackOff() {
+		this.runner.withUserConfiguration(CustomMetricsConfiguration.class)
+			.run((context) -> assertThat(context).hasSingleBean(PoolBudgetMetrics.class)
+				.hasBean("customPoolBudgetMetrics"));
+	}
+
+	private static double count(MeterRegistry registry, String name) {
+		return registry.get(name)
+			.tag("pool", "dataSource")
+			.tag("reason", "pool-timeout")
+			.counter()
+			.count();
+	}
+
+	@Configuration(proxyBeanMethods = false)
+	static class CustomMetricsConfiguration {
+
+		@Bean
+		PoolBudgetMetrics customPoolBudgetMetrics(BudgetedPools budgetedPools) {
+			return new PoolBudgetMetrics(budgetedPools);
+		}
+
+	}
+
+}
