@@ -1,6 +1,7 @@
 package io.dbbudget.autoconfigure;
 
 import io.dbbudget.metrics.AcquisitionMetrics;
+import io.dbbudget.metrics.FleetMetrics;
 import io.dbbudget.metrics.PoolBudgetMetrics;
 import io.dbbudget.metrics.ServerActivityMetrics;
 import io.dbbudget.pool.BudgetedPools;
@@ -10,6 +11,7 @@ import io.micrometer.core.instrument.MeterRegistry;
 import org.springframework.boot.autoconfigure.AutoConfiguration;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnBean;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnClass;
+import org.springframework.boot.autoconfigure.condition.ConditionalOnBooleanProperty;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnMissingBean;
 import org.springframework.context.annotation.Bean;
 
@@ -29,6 +31,13 @@ public final class DbBudgetMetricsAutoConfiguration {
 	@ConditionalOnMissingBean
 	PoolBudgetMetrics dbBudgetPoolBudgetMetrics(BudgetedPools budgetedPools) {
 		return new PoolBudgetMetrics(budgetedPools);
+	}
+
+	@Bean
+	@ConditionalOnMissingBean
+	@ConditionalOnBooleanProperty("db.budget.coordination.enabled")
+	FleetMetrics dbBudgetFleetMetrics(BudgetedPools budgetedPools) {
+		return new FleetMetrics(budgetedPools);
 	}
 
 	@Bean

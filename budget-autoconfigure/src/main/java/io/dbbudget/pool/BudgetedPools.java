@@ -299,9 +299,7 @@ public class BudgetedPools implements AutoCloseable {
 			this.joiningFleet = false;
 		}
 		this.growthPending = resizeAll(mayGrow);
-		if (changed) {
-			this.fleet.recordChange(members, next.perInstance());
-		}
+		this.fleet.recordChange(members, next.perInstance());
 		logger.info("db-budget: fleet '" + this.fleetSettings.group() + "' counts " + members + " members, "
 				+ next.perInstance() + " connections per instance; pools " + this.pools.values()
 					.stream()

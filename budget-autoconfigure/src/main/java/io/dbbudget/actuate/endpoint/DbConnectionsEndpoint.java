@@ -17,6 +17,7 @@ import io.dbbudget.budget.PoolPlan;
 import io.dbbudget.budget.ServerLimits;
 import io.dbbudget.pool.BudgetedPools;
 import io.dbbudget.pool.BudgetedPools.BudgetedPool;
+import io.dbbudget.pool.FleetCoordinator.FleetState;
 import io.dbbudget.pool.PoolActivity;
 import io.dbbudget.retry.RetrySettings;
 import io.dbbudget.server.ConnectionSource;
@@ -107,7 +108,7 @@ public class DbConnectionsEndpoint {
 		ServerSample sample = this.monitor.getSample();
 		return new DbConnectionsDescriptor((budget != null) ? describe(budget) : null,
 				this.budgetedPools.describe().lines().map(String::strip).toList(), pools, describe(sample),
-				this.thresholds.level(sample.current()));
+				this.thresholds.level(sample.current()), this.budgetedPools.getFleet());
 	}
 
 	/**
@@ -266,10 +267,12 @@ public class DbConnectionsEndpoint {
 	 * @param pools the pools under the budget, by bean name
 	 * @param server the server's connections
 	 * @param level how full the server is
+	 * @param fleet what this instance knows of its fleet, or {@code null} when fleet
+	 * coordination is off
 	 */
 	public record DbConnectionsDescriptor(@Nullable BudgetDescriptor budget, List<String> plan,
-			Map<String, PoolDescriptor> pools, ServerDescriptor server,
-			UtilizationLevel level) implements OperationResponseBody {
+			Map<String, PoolDescriptor> pools, ServerDescriptor server, UtilizationLevel level,
+			@Nullable FleetState fleet) implements OperationResponseBody {
 
 	}
 
