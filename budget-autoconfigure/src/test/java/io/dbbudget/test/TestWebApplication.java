@@ -85,7 +85,13 @@ public final class TestWebApplication implements AutoCloseable {
 		return send("DELETE", path);
 	}
 
-	private HttpResponse<String> send(String method, String path) {
+	/**
+	 * Sends a request without a body.
+	 * @param method the HTTP method
+	 * @param path the path
+	 * @return the response
+	 */
+	public HttpResponse<String> send(String method, String path) {
 		HttpRequest request = HttpRequest.newBuilder(this.base.resolve(path))
 			.method(method, HttpRequest.BodyPublishers.noBody())
 			.header("Accept", "application/json")
