@@ -1,0 +1,335 @@
+#!/usr/bin/env bash
+#
+# Fleet benchmark of db-budget: N instances of one Spring Boot application (separate JVMs)
+# against one private PostgreSQL 15 server, four pool configurations back to back, plus a
+# single instance next to pgbench. Writes docs/BENCHMARKS.md ("Fleet benchmark")'s tables and chart inputs:
+#
+#   docs/fleet/results.md     the tables, generated
+#   docs/fleet/results.json   every figure, generated
+#   docs/fleet/fleet-benchmark.png, docs/fleet/fleet-connections.png
+#
+# Usage (from the repository root):   benchmarks/fleet/run.sh
+#
+# Environment (all optional):
+#   FLEET_DURATION=20         seconds of each measured window
+#   FLEET_WARMUP=5            seconds of unmeasured run-in before it (errors still count)
+#   FLEET_STAGGER=3           seconds between two instances' launches (as a rollout brings them up)
+#   FLEET_CEILING_DURATION=10 seconds of each pgbench run of the fleet transaction (the ceiling; 0: none)
+#   FLEET_CONFIGS="boot-defaults pool-of-1 hand-tuned db-budget"   fleet configurations, in this order
+#   FLEET_SINGLE_THREADS=200  client threads of the single instance
+#   FLEET_SKIP_INSTALL=1      do not `mvn install` the root project first
+#   FLEET_SCENARIOS="a b single"   which scenarios to run
+#   FLEET_RESULTS=dir         raw results (default benchmarks/fleet/target/results/<time>)
+#   FLEET_DOCS=dir            where the generated files go (default docs/fleet)
+#   PGBIN=/usr/lib/postgresql/15/bin
+#
+# Everything stays on 127.0.0.1. The server lives in a temporary directory (owned by the
+# postgres OS user when run as root, because initdb/postgres refuse root) and is stopped and
+# removed on exit, whatever happens. Every JVM and the sampler are bounded in time and killed
+# by their own PIDs if they overrun.
+set -euo pipefail
+
+HERE=$(cd "$(dirname "$0")" && pwd)
+ROOT=$(cd "$HERE/../.." && pwd)
+PGBIN=${PGBIN:-/usr/lib/postgresql/15/bin}
+DURATION=${FLEET_DURATION:-20}
+WARMUP=${FLEET_WARMUP:-5}
+SINGLE_THREADS=${FLEET_SINGLE_THREADS:-200}
+STAGGER=${FLEET_STAGGER:-3}
+CEILING_DURATION=${FLEET_CEILING_DURATION:-10}
+CONFIGS=${FLEET_CONFIGS:-"boot-defaults pool-of-1 hand-tuned db-budget"}
+SCENARIOS=${FLEET_SCENARIOS:-"a b single"}
+RESULTS=${FLEET_RESULTS:-$HERE/target/results/$(date -u +%Y%m%dT%H%M%SZ)}
+DOCS=${FLEET_DOCS:-$ROOT/docs/fleet}
+JAR=$HERE/target/fleet-bench.jar
+
+# Fleet JVMs: small heap, serial GC, C1 only (15 JVMs share 2 cores: C2 compile threads would
+# compete with the workload, and a 20 s window does not pay them back)
+FLEET_JVM_OPTS=${FLEET_JVM_OPTS:-"-Xms32m -Xmx256m -XX:+UseSerialGC -XX:TieredStopAtLevel=1 -Xss512k"}
+# The single instance has the machine to itself: full tiered compilation
+SINGLE_JVM_OPTS=${SINGLE_JVM_OPTS:-"-Xms256m -Xmx512m -XX:+UseSerialGC -Xss512k"}
+
+APP_ROLE=fleet
+APP_PASSWORD=fleet-bench-password
+DATABASE=fleet
+START_TIMEOUT=240        # seconds for every instance of a configuration to be ready
+GRACE=30                 # seconds after the window before an instance is killed
+
+log() { printf '%s fleet: %s\n' "$(date -u +%H:%M:%S)" "$*" >&2; }
+
+as_pg() {
+	if [ "$(id -u)" = 0 ]; then runuser -u postgres -- "$@"; else "$@"; fi
+}
+
+# --- build ---------------------------------------------------------------------------------
+if [ "${FLEET_SKIP_INSTALL:-0}" != 1 ]; then
+	log "installing the starter (mvn install -DskipTests in $ROOT)"
+	(cd "$ROOT" && mvn -q -B install -DskipTests)
+fi
+log "building $JAR"
+mvn -q -B -f "$HERE/pom.xml" package -DskipTests
+mkdir -p "$RESULTS" "$DOCS"
+
+# --- private server --------------------------------------------------------------------------
+WORK=$(mktemp -d /tmp/dbbudget-fleet.XXXXXX)
+chmod 755 "$WORK"
+[ "$(id -u)" = 0 ] && chown postgres "$WORK"
+DATA=$WORK/data
+SERVER_LOG=$WORK/server.log
+PORT=
+SAMPLER_PID=
+APP_PIDS=()
+
+cleanup() {
+	set +e
+	for pid in "${APP_PIDS[@]}"; do kill -9 "$pid" 2>/dev/null; done
+	[ -n "$SAMPLER_PID" ] && kill "$SAMPLER_PID" 2>/dev/null
+	if [ -f "$DATA/postmaster.pid" ]; then
+		as_pg "$PGBIN/pg_ctl" -D "$DATA" -m immediate -w stop >/dev/null 2>&1
+	fi
+	[ -f "$SERVER_LOG" ] && cp "$SERVER_LOG" "$RESULTS/server.log" 2>/dev/null
+	rm -rf "$WORK"
+}
+trap cleanup EXIT
+trap 'exit 130' INT TERM
+
+for candidate in $(seq 55432 55532); do
+	if [ -z "$(ss -Hltn "sport = :$candidate" 2>/dev/null)" ]; then PORT=$candidate; break; fi
+done
+[ -n "$PORT" ] || { log "no free port in 55432-55532"; exit 1; }
+
+log "initdb in $DATA, port $PORT"
+as_pg "$PGBIN/initdb" -D "$DATA" -U postgres --auth-local=trust --auth-host=scram-sha-256 -E UTF8 \
+	--no-instructions >/dev/null
+cat > "$DATA/pg_hba.conf" <<EOF
+local   all          all                        trust
+host    replication  postgres   127.0.0.1/32    trust
+host    all          postgres   127.0.0.1/32    trust
+host    all          $APP_ROLE  127.0.0.1/32    scram-sha-256
+EOF
+[ "$(id -u)" = 0 ] && chown postgres "$DATA/pg_hba.conf"
+
+MAX_CONNECTIONS=
+start_server() {
+	MAX_CONNECTIONS=$1
+	if [ -f "$DATA/postmaster.pid" ]; then
+		as_pg "$PGBIN/pg_ctl" -D "$DATA" -m fast -w stop >/dev/null
+	fi
+	as_pg "$PGBIN/pg_ctl" -D "$DATA" -l "$SERVER_LOG" -w -t 60 -o "-c port=$PORT -c listen_addresses=127.0.0.1 \
+		-c unix_socket_directories=$WORK -c max_connections=$MAX_CONNECTIONS -c superuser_reserved_connections=3" \
+		start >/dev/null
+	log "server up: max_connections=$MAX_CONNECTIONS superuser_reserved_connections=3"
+}
+
+psql_su() { "$PGBIN/psql" -X -q -v ON_ERROR_STOP=1 -h 127.0.0.1 -p "$PORT" -U postgres "$@"; }
+psql_app() { PGPASSWORD=$APP_PASSWORD "$PGBIN/psql" -X -q -v ON_ERROR_STOP=1 -h 127.0.0.1 -p "$PORT" -U "$APP_ROLE" "$DATABASE" "$@"; }
+
+start_server 40
+psql_su -d postgres <<EOF
+CREATE ROLE $APP_ROLE LOGIN PASSWORD '$APP_PASSWORD';
+CREATE DATABASE $DATABASE OWNER $APP_ROLE;
+EOF
+psql_app <<'EOF'
+CREATE TABLE fleet_item (id int PRIMARY KEY, name text NOT NULL, price numeric(10,2) NOT NULL);
+INSERT INTO fleet_item SELECT g, 'item ' || g, (g % 50) + 0.99 FROM generate_series(1, 100) g;
+CREATE TABLE fleet_account (id int PRIMARY KEY, balance bigint NOT NULL DEFAULT 0,
+	updated_at timestamptz NOT NULL DEFAULT now());
+INSERT INTO fleet_account (id) SELECT g FROM generate_series(1, 10000) g;
+EOF
+PGPASSWORD=$APP_PASSWORD "$PGBIN/pgbench" -i -s 1 -q -h 127.0.0.1 -p "$PORT" -U "$APP_ROLE" "$DATABASE" \
+	>"$RESULTS/pgbench-init.log" 2>&1
+psql_app -c "VACUUM ANALYZE fleet_item, fleet_account"
+
+# --- machine ---------------------------------------------------------------------------------
+{
+	echo "date=$(date -u +%Y-%m-%dT%H:%M:%SZ)"
+	echo "nproc=$(nproc)"
+	echo "cpu=$(lscpu | sed -n 's/^Model name: *//p' | head -1)"
+	echo "memory=$(free -h | awk '/^Mem:/ {print $2}')"
+	echo "java=$(java -version 2>&1 | head -1)"
+	echo "jvm=$(java -version 2>&1 | sed -n 3p)"
+	echo "postgres=$("$PGBIN/postgres" --version)"
+	echo "pgbench=$("$PGBIN/pgbench" --version)"
+	echo "kernel=$(uname -sr)"
+	echo "loadBefore=$(cut -d' ' -f1-3 /proc/loadavg)"
+	echo "fleetJvmOpts=$FLEET_JVM_OPTS"
+	echo "singleJvmOpts=$SINGLE_JVM_OPTS"
+	echo "duration=$DURATION"
+	echo "warmup=$WARMUP"
+	echo "stagger=$STAGGER"
+	echo "ceilingDuration=$CEILING_DURATION"
+} > "$RESULTS/machine.properties"
+
+# --- one configuration -----------------------------------------------------------------------
+# run_config SCENARIO LABEL INSTANCES THREADS MODE "JVM OPTS" [app arguments...]
+run_config() {
+	local scenario=$1 label=$2 instances=$3 threads=$4 mode=$5 jvm_opts=$6
+	shift 6
+	local dir=$RESULTS/$scenario/$label
+	local go=$dir/go
+	mkdir -p "$dir"
+	psql_su -d "$DATABASE" -c "VACUUM fleet_account" -c "CHECKPOINT"
+	local log_start
+	log_start=$(stat -c %s "$SERVER_LOG")
+
+	# Connections sampled every 200 ms from pg_stat_activity on a replication (walsender)
+	# session, which takes none of the max_connections slots the fleet competes for
+	local sampler_limit=$((START_TIMEOUT + WARMUP + DURATION + GRACE + 30))
+	echo "SELECT (extract(epoch FROM clock_timestamp()) * 1000)::bigint, count(*) FILTER (WHERE usename = '$APP_ROLE'), count(*) FILTER (WHERE usename = '$APP_ROLE' AND state = 'active'), count(*) FROM pg_stat_activity WHERE backend_type = 'client backend' \\watch 0.2" \
+		| timeout "$sampler_limit" "$PGBIN/psql" "host=127.0.0.1 port=$PORT user=postgres dbname=$DATABASE replication=database" \
+			-XAtq -F, > "$dir/connections.csv" 2>"$dir/sampler.err" &
+	SAMPLER_PID=$!
+
+	local launch_ms
+	launch_ms=$(date +%s%3N)
+	log "$scenario/$label: launching $instances instance(s) x $threads threads ($*)"
+	APP_PIDS=()
+	local i
+	for i in $(seq 1 "$instances"); do
+		# shellcheck disable=SC2086
+		java $jvm_opts -jar "$JAR" \
+			--spring.datasource.url="jdbc:postgresql://127.0.0.1:$PORT/$DATABASE" \
+			--spring.datasource.username="$APP_ROLE" --spring.datasource.password="$APP_PASSWORD" \
+			--fleet.instance-id="$i" --fleet.config="$label" --fleet.threads="$threads" --fleet.mode="$mode" \
+			--fleet.duration="${DURATION}s" --fleet.warmup="${WARMUP}s" --fleet.grace="${GRACE}s" --fleet.out-dir="$dir" --fleet.go-file="$go" \
+			--fleet.go-timeout="${START_TIMEOUT}s" "$@" >"$dir/instance-$i.log" 2>&1 &
+		APP_PIDS+=($!)
+		if [ "$i" -lt "$instances" ]; then sleep "$STAGGER"; fi
+	done
+
+	# Go when every instance is ready or has exited (bounded by START_TIMEOUT)
+	local waited=0 ready alive pid
+	while :; do
+		ready=$(find "$dir" -maxdepth 1 -name '*.ready' | wc -l)
+		alive=0
+		for pid in "${APP_PIDS[@]}"; do kill -0 "$pid" 2>/dev/null && alive=$((alive + 1)); done
+		local done_or_ready=$((ready + instances - alive))
+		if [ "$done_or_ready" -ge "$instances" ] || [ "$waited" -ge $((START_TIMEOUT * 5)) ]; then break; fi
+		sleep 0.2
+		waited=$((waited + 1))
+	done
+	local go_ms
+	go_ms=$(date +%s%3N)
+	touch "$go"
+	log "$scenario/$label: go after $(((go_ms - launch_ms) / 1000)) s ($ready ready)"
+
+	# Wait for every instance, bounded: warm-up + window + grace + 15 s, then kill by PID
+	local limit=$(((WARMUP + DURATION + GRACE + 15) * 5)) n=0
+	while :; do
+		alive=0
+		for pid in "${APP_PIDS[@]}"; do kill -0 "$pid" 2>/dev/null && alive=$((alive + 1)); done
+		[ "$alive" -eq 0 ] && break
+		if [ "$n" -ge "$limit" ]; then
+			log "$scenario/$label: $alive instance(s) overran, killing them"
+			for pid in "${APP_PIDS[@]}"; do kill -9 "$pid" 2>/dev/null || true; done
+			break
+		fi
+		sleep 0.2
+		n=$((n + 1))
+	done
+	local exit_codes=""
+	for pid in "${APP_PIDS[@]}"; do
+		local code=0
+		wait "$pid" || code=$?
+		exit_codes="$exit_codes $code"
+	done
+	APP_PIDS=()
+	sleep 1
+	kill "$SAMPLER_PID" 2>/dev/null || true
+	wait "$SAMPLER_PID" 2>/dev/null || true
+	SAMPLER_PID=
+
+	# Connection attempts the server refused for lack of slots (SQLSTATE 53300) in this run
+	local refused
+	refused=$(tail -c +$((log_start + 1)) "$SERVER_LOG" \
+		| grep -c -E 'FATAL: +(sorry, too many clients already|remaining connection slots are reserved)' || true)
+	cat > "$dir/meta.properties" <<EOF
+scenario=$scenario
+label=$label
+instances=$instances
+threads=$threads
+mode=$mode
+maxConnections=$MAX_CONNECTIONS
+superuserReservedConnections=3
+arguments=$*
+jvmOpts=$jvm_opts
+launchEpochMillis=$launch_ms
+goEpochMillis=$go_ms
+exitCodes=$(echo "$exit_codes" | sed 's/^ //')
+serverRefusals53300=$refused
+load=$(cut -d' ' -f1-3 /proc/loadavg)
+EOF
+	log "$scenario/$label: done, exit codes [$exit_codes ], server refused $refused connection(s) (53300)"
+}
+
+# run_fleet SCENARIO MAX_CONNECTIONS INSTANCES THREADS
+run_fleet() {
+	local scenario=$1 max=$2 instances=$3 threads=$4
+	local hand=$(((max - 3) / instances))
+	start_server "$max"
+	# Unmeasured run-in of the freshly started server with the fleet's transaction, so that the
+	# first configuration does not pay for a cold server
+	PGPASSWORD=$APP_PASSWORD timeout $((WARMUP + 60)) "$PGBIN/pgbench" -n -M prepared -f "$HERE/fleet-tx.sql" \
+		-c $((hand * instances)) -j 2 -T "$WARMUP" -h 127.0.0.1 -p "$PORT" -U "$APP_ROLE" "$DATABASE" \
+		>"$RESULTS/$scenario-server-warmup.log" 2>&1
+	local config
+	for config in $CONFIGS; do
+		case $config in
+			boot-defaults) run_config "$scenario" boot-defaults "$instances" "$threads" mixed "$FLEET_JVM_OPTS" \
+				--db.budget.enabled=false ;;
+			pool-of-1) run_config "$scenario" pool-of-1 "$instances" "$threads" mixed "$FLEET_JVM_OPTS" \
+				--db.budget.enabled=false --spring.datasource.hikari.maximum-pool-size=1 ;;
+			hand-tuned) run_config "$scenario" hand-tuned "$instances" "$threads" mixed "$FLEET_JVM_OPTS" \
+				--db.budget.enabled=false --spring.datasource.hikari.maximum-pool-size="$hand" ;;
+			db-budget) run_config "$scenario" db-budget "$instances" "$threads" mixed "$FLEET_JVM_OPTS" \
+				--db.budget.instances="$instances" --spring.datasource.hikari.maximum-pool-size=50 ;;
+			*) log "unknown configuration $config"; exit 1 ;;
+		esac
+	done
+	[ "$CEILING_DURATION" -gt 0 ] || return 0
+	# The same transaction from pgbench (a client that costs next to nothing) at the connection
+	# counts of pool-of-1 and hand-tuned: what this server can do with that many connections
+	local connections
+	for connections in "$instances" $((hand * instances)); do
+		psql_su -d "$DATABASE" -c "VACUUM fleet_account" -c "CHECKPOINT"
+		PGPASSWORD=$APP_PASSWORD timeout $((CEILING_DURATION + 60)) "$PGBIN/pgbench" -n -M prepared \
+			-f "$HERE/fleet-tx.sql" -c "$connections" -j 2 -T "$CEILING_DURATION" -h 127.0.0.1 -p "$PORT" \
+			-U "$APP_ROLE" "$DATABASE" >"$RESULTS/$scenario/ceiling-$connections.log" 2>&1
+		log "$scenario: pgbench ceiling with $connections connections: $(grep -E '^tps' "$RESULTS/$scenario/ceiling-$connections.log")"
+	done
+}
+
+run_single() {
+	start_server 13
+	local dir=$RESULTS/single
+	mkdir -p "$dir/pgbench"
+	# pgbench's own unmeasured run-in, as long as the app's warm-up
+	PGPASSWORD=$APP_PASSWORD "$PGBIN/pgbench" -S -n -c 10 -j 2 -T "$WARMUP" -h 127.0.0.1 -p "$PORT" -U "$APP_ROLE" \
+		"$DATABASE" >"$dir/pgbench-warmup.log" 2>&1
+	run_config single db-budget-select 1 "$SINGLE_THREADS" select "$SINGLE_JVM_OPTS" \
+		--db.budget.instances=1 --spring.datasource.hikari.maximum-pool-size=50
+	log "single: pgbench -S -c 10 -j 2 -T $DURATION"
+	psql_su -d "$DATABASE" -c "CHECKPOINT"
+	(cd "$dir/pgbench" && PGPASSWORD=$APP_PASSWORD timeout $((DURATION + 60)) "$PGBIN/pgbench" -S -n -c 10 -j 2 \
+		-T "$DURATION" -l --sampling-rate=0.02 -h 127.0.0.1 -p "$PORT" -U "$APP_ROLE" "$DATABASE") \
+		>"$dir/pgbench/pgbench.log" 2>&1
+	echo "maxConnections=13" > "$dir/pgbench/meta.properties"
+	echo "load=$(cut -d' ' -f1-3 /proc/loadavg)" >> "$dir/pgbench/meta.properties"
+	log "single: $(grep -E '^tps' "$dir/pgbench/pgbench.log" | tr '\n' ' ')"
+}
+
+STARTED=$(date +%s)
+for scenario in $SCENARIOS; do
+	case $scenario in
+		a) run_fleet a 40 4 30 ;;
+		b) run_fleet b 100 15 10 ;;
+		single) run_single ;;
+		*) log "unknown scenario $scenario"; exit 1 ;;
+	esac
+done
+echo "elapsedSeconds=$(($(date +%s) - STARTED))" >> "$RESULTS/machine.properties"
+echo "loadAfter=$(cut -d' ' -f1-3 /proc/loadavg)" >> "$RESULTS/machine.properties"
+
+log "report"
+java -Djava.awt.headless=true -jar "$JAR" report --results="$RESULTS" --docs="$DOCS"
+log "done in $(($(date +%s) - STARTED)) s: $DOCS/results.md, raw results in $RESULTS"
