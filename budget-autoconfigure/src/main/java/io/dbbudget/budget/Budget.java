@@ -17,7 +17,7 @@ import org.jspecify.annotations.Nullable;
  * <pre>
  * available      = usable server connections - reserved-connections
  * service budget = service-connections, or floor(available * share)
- * per instance   = floor(service budget / instances)
+ * per instance   = floor((service budget - joiner headroom) / instances)
  * per pool       = floor(per instance * weight / total weight), at least min-pool-size
  * </pre>
  *
@@ -73,7 +73,8 @@ public record Budget(ServerLimits server, int reservedConnections, int available
 		else {
 			service = floor(available, (settings.share() != null) ? settings.share() : 1.0);
 		}
-		int perInstance = service / settings.instances();
+		int perInstance = (service - joinerHeadroom(settings.coordinationConnections(), settings.minPoolSize()))
+				/ settings.instances();
 		Map<String, Integer> poolBudgets = splitByWeight(settings, pools, perInstance, service);
 		return new Budget(server, reserved, available, settings.share(), service, configuredServiceConnections != null,
 				settings.instances(), perInstance, settings.coordinationConnections(), settings.minPoolSize(),
@@ -111,6 +112,21 @@ public record Budget(ServerLimits server, int reservedConnections, int available
 		return budgets;
 	}
 
+	/**
+	 * The connections kept free for an instance joining the fleet: with fleet coordination the
+	 * members' shares add up to the service budget, so a new instance could not connect
+	 * before the others shrink. It first opens the connection that reads the limits, its
+	 * coordination connection and its smallest pool.
+	 * @return the headroom, 0 without fleet coordination
+	 */
+	public int joinerHeadroom() {
+		return joinerHeadroom(this.coordinationConnections, this.minPoolSize);
+	}
+
+	private static int joinerHeadroom(int coordinationConnections, int minPoolSize) {
+		return (coordinationConnections > 0) ? 1 + coordinationConnections + minPoolSize : 0;
+	}
+
 	private static int floor(int available, double share) {
 		return BigDecimal.valueOf(available).multiply(BigDecimal.valueOf(share)).setScale(0, RoundingMode.FLOOR)
 			.intValueExact();
@@ -138,7 +154,8 @@ public record Budget(ServerLimits server, int reservedConnections, int available
 		return List.of(
 				describeUsable(this.server) + ", minus " + this.reservedConnections + " reserved-connections = "
 						+ this.availableConnections + " available",
-				serviceStep + ", / " + this.instances + " instances = " + this.perInstance + " per instance"
+				serviceStep + ((joinerHeadroom() > 0) ? ", minus " + joinerHeadroom() + " kept for a joining instance"
+						: "") + ", / " + this.instances + " instances = " + this.perInstance + " per instance"
 						+ ((this.coordinationConnections > 0)
 								? " (" + this.coordinationConnections + " for fleet coordination)" : ""));
 	}

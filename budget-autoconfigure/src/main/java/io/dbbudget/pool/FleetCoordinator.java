@@ -87,19 +87,15 @@ public class FleetCoordinator implements AutoCloseable {
 			// A member that vanished may only have lost its coordination session: it holds its
 			// pools at min-pool-size from its next heartbeat on, so grow one heartbeat later
 			boolean shrunk = this.members.size() < previous.size();
-			if (this.lost) {
-				logger.info("db-budget: fleet '" + this.settings.group() + "' rejoined as slot " + slotText() + ", "
-						+ this.members.size() + " members");
-				this.lost = false;
-			}
+			this.lost = false;
 			this.listener.membersSeen(this.members.size(), hasBeenSeen() && !shrunk);
 		}
 		catch (SQLException | RuntimeException ex) {
 			closeConnection();
 			if (!this.lost) {
-				logger.warn("db-budget: lost fleet coordination (" + ex.getMessage() + "); keeping the last count of "
-						+ this.members.size() + " members, holding pools at min-pool-size until the fleet counts this "
-						+ "instance again, and rejoining at the next heartbeat");
+				String what = (this.joinedAt != null) ? "lost fleet coordination" : "could not join the fleet";
+				logger.warn("db-budget: " + what + " (" + ex.getMessage() + "); holding pools at min-pool-size until the "
+						+ "fleet counts this instance, and trying again at the next heartbeat");
 				this.lost = true;
 				this.listener.coordinationLost();
 			}

@@ -69,10 +69,10 @@ class FleetCoordinationRestartTests {
 						"db.budget.coordination.heartbeat=" + HEARTBEAT.toMillis() + "ms")
 				.run());
 		}
-		// (30 - 3) / 2 = 13 per instance, 1 of them for coordination
-		awaitMembersAndPoolsOf(2, 12);
+		// (30 - 3 reserved by the server - 3 kept for a joiner) / 2 = 12 per instance, 1 for coordination
+		awaitMembersAndPoolsOf(2, 11);
 		server.restart();
-		awaitMembersAndPoolsOf(2, 12);
+		awaitMembersAndPoolsOf(2, 11);
 		for (ConfigurableApplicationContext member : this.members) {
 			JdbcTemplate jdbc = new JdbcTemplate(member.getBean(DataSource.class));
 			for (int i = 0; i < 20; i++) {

@@ -85,10 +85,10 @@ class FleetCoordinationTests {
 	@Test
 	void poolsFollowTheFleetFromTwoToFourMembersAndBack() {
 		start(2);
-		// 26 / 2 = 13 per instance, 1 of them for coordination
-		awaitPoolsOf(12);
+		// (26 - 3 kept for a joiner) / 2 = 11 per instance, 1 of them for coordination
+		awaitPoolsOf(10);
 		start(2);
-		awaitPoolsOf(5);
+		awaitPoolsOf(4);
 		assertThat(this.members.get(0).getBean(BudgetedPools.class).getFleet()).satisfies((fleet) -> {
 			assertThat(fleet.group()).isEqualTo("fleet-orders");
 			assertThat(fleet.members()).hasSize(4);
@@ -96,8 +96,8 @@ class FleetCoordinationTests {
 			assertThat(fleet.history()).extracting((change) -> change.members()).contains(2, 4);
 		});
 		this.members.remove(3).close();
-		// 26 / 3 = 8 per instance
-		awaitPoolsOf(7);
+		// 23 / 3 = 7 per instance
+		awaitPoolsOf(6);
 		assertThat(this.sums).isNotEmpty().allMatch((sum) -> sum <= BUDGET);
 		for (ConfigurableApplicationContext member : this.members) {
 			assertThat(new JdbcTemplate(member.getBean(javax.sql.DataSource.class))
@@ -108,7 +108,7 @@ class FleetCoordinationTests {
 	@Test
 	void memberWhoseCoordinationSessionIsTerminatedRejoinsAndTheOthersFollow() throws SQLException {
 		start(3);
-		awaitPoolsOf(7);
+		awaitPoolsOf(6);
 		int terminated = terminateCoordinationSessionOf(this.members.get(2));
 		assertThat(terminated).isEqualTo(1);
 		await().atMost(CONVERGENCE.multipliedBy(2)).untilAsserted(() -> {
@@ -116,7 +116,7 @@ class FleetCoordinationTests {
 			assertThat(fleet.connected()).isTrue();
 			assertThat(fleet.members()).hasSize(3);
 		});
-		awaitPoolsOf(7);
+		awaitPoolsOf(6);
 		assertThat(this.sums).isNotEmpty().allMatch((sum) -> sum <= BUDGET);
 	}
 

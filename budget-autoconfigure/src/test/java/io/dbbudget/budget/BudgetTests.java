@@ -131,6 +131,20 @@ class BudgetTests {
 			});
 	}
 
+	@Test
+	void fleetCoordinationKeepsRoomForAJoiningInstance() {
+		BudgetSettings settings = new BudgetSettings(null, 0, null, null, 3, 1, BudgetMode.ENFORCE, Map.of(), 1);
+		ServerLimits server = new ServerLimits(40, 3, -1, -1, ServerLimits.Source.SERVER);
+		Budget budget = Budget.calculate(settings, server, ONE_POOL);
+		// A joiner opens the limits connection, its coordination connection and a pool of 1
+		assertThat(budget.joinerHeadroom()).isEqualTo(3);
+		assertThat(budget.perInstance()).isEqualTo((37 - 3) / 3);
+		assertThat(budget.poolBudgets()).containsExactly(Map.entry("dataSource", 10));
+		assertThat(budget.perInstance() * 3 + budget.joinerHeadroom()).isLessThanOrEqualTo(37);
+		assertThat(budget.arithmetic().get(1)).isEqualTo(
+				"37 x share 1.0 = 37 for this service, minus 3 kept for a joining instance, / 3 instances = 11 per instance (1 for fleet coordination)");
+	}
+
 	private static BudgetSettings settings(Integer maxConnections, int reserved, Double share,
 			Integer serviceConnections, int instances) {
 		return new BudgetSettings(maxConnections, reserved, share, serviceConnections, instances, 1,

@@ -51,9 +51,9 @@ class FleetStatusTests {
 		assertThat(status).extractingJsonPathBooleanValue("$.fleet.connected").isTrue();
 		assertThat(status).extractingJsonPathStringValue("$.fleet.lastHeartbeat").isNotBlank();
 		assertThat(status).extractingJsonPathNumberValue("$.fleet.history[0].members").isEqualTo(1);
-		// 10 for the only member, 1 of them for coordination
-		assertThat(status).extractingJsonPathNumberValue("$.fleet.history[0].perInstance").isEqualTo(10);
-		assertThat(status).extractingJsonPathNumberValue("$.pools.dataSource.maximumPoolSize").isEqualTo(9);
+		// 10 less 3 kept for a joining instance, 1 of them for coordination
+		assertThat(status).extractingJsonPathNumberValue("$.fleet.history[0].perInstance").isEqualTo(7);
+		assertThat(status).extractingJsonPathNumberValue("$.pools.dataSource.maximumPoolSize").isEqualTo(6);
 	}
 
 	@Test
