@@ -49,7 +49,8 @@ APP_PASSWORD=fleet-bench-password
 DATABASE=fleet
 
 log() { printf '%s coordinated: %s\n' "$(date -u +%H:%M:%S)" "$*" >&2; }
-as_pg() { if [ "$(id -u)" = 0 ]; then runuser -u postgres -- "$@"; else "$@"; fi; }
+# shellcheck source=private-server.sh
+. "$HERE/private-server.sh"
 
 if [ "${COORD_BUILD:-0}" = 1 ]; then
 	(cd "$ROOT" && mvn -q -B install -DskipTests)
@@ -64,12 +65,6 @@ for candidate in ${PYTHON:-} python3 /usr/bin/python3; do
 done
 [ -n "$PY" ] || { log "no python3 with matplotlib (apt-get install -y python3-matplotlib)"; exit 1; }
 
-WORK=$(mktemp -d /tmp/dbbudget-coord.XXXXXX)
-chmod 755 "$WORK"
-[ "$(id -u)" = 0 ] && chown postgres "$WORK"
-DATA=$WORK/data
-SERVER_LOG=$WORK/server.log
-PORT=
 SAMPLER_PID=
 APP_PIDS=()
 
@@ -81,53 +76,15 @@ cleanup() {
 	[ "${#APP_PIDS[@]}" -gt 0 ] && sleep 2
 	for pid in "${APP_PIDS[@]}"; do pkill -KILL -P "$pid" 2>/dev/null; kill -9 "$pid" 2>/dev/null; done
 	[ -n "$SAMPLER_PID" ] && kill "$SAMPLER_PID" 2>/dev/null
-	if [ -f "$DATA/postmaster.pid" ]; then
-		as_pg "$PGBIN/pg_ctl" -D "$DATA" -m immediate -w stop >/dev/null 2>&1
-	fi
-	[ -f "$SERVER_LOG" ] && cp "$SERVER_LOG" "$RESULTS/server.log" 2>/dev/null
-	rm -rf "$WORK"
+	stop_private_server
 }
 trap cleanup EXIT
 trap 'exit 130' INT TERM
 
-for candidate in $(seq 55432 55532); do
-	if [ -z "$(ss -Hltn "sport = :$candidate" 2>/dev/null)" ]; then PORT=$candidate; break; fi
-done
-[ -n "$PORT" ] || { log "no free port in 55432-55532"; exit 1; }
-
-log "initdb in $DATA, port $PORT"
-as_pg "$PGBIN/initdb" -D "$DATA" -U postgres --auth-local=trust --auth-host=scram-sha-256 -E UTF8 \
-	--no-instructions >/dev/null
-cat > "$DATA/pg_hba.conf" <<EOF
-local   all          all                        trust
-host    replication  postgres   127.0.0.1/32    trust
-host    all          postgres   127.0.0.1/32    trust
-host    all          $APP_ROLE  127.0.0.1/32    scram-sha-256
-EOF
-[ "$(id -u)" = 0 ] && chown postgres "$DATA/pg_hba.conf"
-
-start_server() {
-	if [ -f "$DATA/postmaster.pid" ]; then as_pg "$PGBIN/pg_ctl" -D "$DATA" -m fast -w stop >/dev/null; fi
-	as_pg "$PGBIN/pg_ctl" -D "$DATA" -l "$SERVER_LOG" -w -t 60 -o "-c port=$PORT -c listen_addresses=127.0.0.1 \
-		-c unix_socket_directories=$WORK -c max_connections=$MAX_CONNECTIONS -c superuser_reserved_connections=3" \
-		start >/dev/null
-}
-psql_su() { "$PGBIN/psql" -X -q -v ON_ERROR_STOP=1 -h 127.0.0.1 -p "$PORT" -U postgres "$@"; }
-psql_app() { PGPASSWORD=$APP_PASSWORD "$PGBIN/psql" -X -q -v ON_ERROR_STOP=1 -h 127.0.0.1 -p "$PORT" -U "$APP_ROLE" "$DATABASE" "$@"; }
-
-start_server
-psql_su -d postgres <<EOF
-CREATE ROLE $APP_ROLE LOGIN PASSWORD '$APP_PASSWORD';
-CREATE DATABASE $DATABASE OWNER $APP_ROLE;
-EOF
-psql_app <<'EOF'
-CREATE TABLE fleet_item (id int PRIMARY KEY, name text NOT NULL, price numeric(10,2) NOT NULL);
-INSERT INTO fleet_item SELECT g, 'item ' || g, (g % 50) + 0.99 FROM generate_series(1, 100) g;
-CREATE TABLE fleet_account (id int PRIMARY KEY, balance bigint NOT NULL DEFAULT 0,
-	updated_at timestamptz NOT NULL DEFAULT now());
-INSERT INTO fleet_account (id) SELECT g FROM generate_series(1, 10000) g;
-VACUUM ANALYZE fleet_item;
-EOF
+create_private_server coord
+start_server "$MAX_CONNECTIONS"
+create_fleet_schema
+psql_app -c "VACUUM ANALYZE fleet_item"
 psql_app -c "VACUUM ANALYZE fleet_account"
 
 {
@@ -155,7 +112,7 @@ run_scenario() {
 	shift 2
 	local dir=$RESULTS/$scenario
 	mkdir -p "$dir"
-	start_server
+	start_server "$MAX_CONNECTIONS"
 	local log_start
 	log_start=$(stat -c %s "$SERVER_LOG")
 	local total_seconds=$(((N - 1) * (STAGGER + 90) + TAIL + 90))
