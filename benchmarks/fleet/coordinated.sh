@@ -164,20 +164,10 @@ run_scenario() {
 		log "$scenario: instance $i $([ -f "$dir/$i.ready" ] && echo ready || echo 'not ready (exited or timed out)') after $(((ready_ms - now_ms) / 1000)) s, runs ${duration} s"
 		if [ "$i" -lt "$N" ]; then sleep "$STAGGER"; fi
 	done
-	local codes="" pid code
-	for pid in "${APP_PIDS[@]}"; do
-		code=0
-		wait "$pid" || code=$?
-		codes="$codes $code"
-	done
-	APP_PIDS=()
-	sleep 1
-	kill "$SAMPLER_PID" 2>/dev/null || true
-	wait "$SAMPLER_PID" 2>/dev/null || true
-	SAMPLER_PID=
+	await_fleet
+	local codes=$EXIT_CODES
 	local refused
-	refused=$(tail -c +$((log_start + 1)) "$SERVER_LOG" \
-		| grep -c -E 'FATAL: +(sorry, too many clients already|remaining connection slots are reserved)' || true)
+	refused=$(refusals_since "$log_start")
 	tail -c +$((log_start + 1)) "$SERVER_LOG" > "$dir/server.log"
 	{
 		echo "exitCodes=${codes# }"

@@ -68,3 +68,25 @@ stop_private_server() {
 	[ -n "${SERVER_LOG:-}" ] && [ -f "$SERVER_LOG" ] && cp "$SERVER_LOG" "$RESULTS/server.log" 2>/dev/null
 	[ -n "${WORK:-}" ] && rm -rf "$WORK"
 }
+
+# Waits for every instance in APP_PIDS, then stops the sampler; their exit codes go to EXIT_CODES
+await_fleet() {
+	EXIT_CODES=""
+	local pid code
+	for pid in "${APP_PIDS[@]}"; do
+		code=0
+		wait "$pid" || code=$?
+		EXIT_CODES="$EXIT_CODES $code"
+	done
+	APP_PIDS=()
+	sleep 1
+	kill "$SAMPLER_PID" 2>/dev/null || true
+	wait "$SAMPLER_PID" 2>/dev/null || true
+	SAMPLER_PID=
+}
+
+# Connection attempts the server refused for lack of slots (SQLSTATE 53300) since a log offset
+refusals_since() {
+	tail -c +$(($1 + 1)) "$SERVER_LOG" \
+		| grep -c -E 'FATAL: +(sorry, too many clients already|remaining connection slots are reserved)' || true
+}

@@ -176,22 +176,12 @@ run_config() {
 		sleep 0.2
 		n=$((n + 1))
 	done
-	local exit_codes=""
-	for pid in "${APP_PIDS[@]}"; do
-		local code=0
-		wait "$pid" || code=$?
-		exit_codes="$exit_codes $code"
-	done
-	APP_PIDS=()
-	sleep 1
-	kill "$SAMPLER_PID" 2>/dev/null || true
-	wait "$SAMPLER_PID" 2>/dev/null || true
-	SAMPLER_PID=
+	await_fleet
+	local exit_codes=$EXIT_CODES
 
 	# Connection attempts the server refused for lack of slots (SQLSTATE 53300) in this run
 	local refused
-	refused=$(tail -c +$((log_start + 1)) "$SERVER_LOG" \
-		| grep -c -E 'FATAL: +(sorry, too many clients already|remaining connection slots are reserved)' || true)
+	refused=$(refusals_since "$log_start")
 	cat > "$dir/meta.properties" <<EOF
 scenario=$scenario
 label=$label
