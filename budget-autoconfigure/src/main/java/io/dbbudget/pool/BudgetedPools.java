@@ -7,7 +7,6 @@ import java.util.Collection;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Supplier;
@@ -22,6 +21,7 @@ import io.dbbudget.budget.InvalidBudgetException;
 import io.dbbudget.budget.PoolOverBudgetException;
 import io.dbbudget.budget.PoolPlan;
 import io.dbbudget.budget.ServerLimits;
+import io.dbbudget.server.BackgroundScheduler;
 import io.dbbudget.server.ServerLimitsReader;
 import org.apache.commons.logging.Log;
 import org.apache.commons.logging.LogFactory;
@@ -227,11 +227,7 @@ public class BudgetedPools implements AutoCloseable {
 	}
 
 	private void startPlanCompleter(DataSource probe) {
-		ScheduledExecutorService executor = Executors.newSingleThreadScheduledExecutor((task) -> {
-			Thread thread = new Thread(task, "db-budget-plan");
-			thread.setDaemon(true);
-			return thread;
-		});
+		ScheduledExecutorService executor = BackgroundScheduler.create("db-budget-plan");
 		this.planCompleter = executor;
 		scheduleCompletion(executor, probe, FIRST_RETRY_DELAY);
 	}

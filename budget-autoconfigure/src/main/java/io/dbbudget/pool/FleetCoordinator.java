@@ -9,12 +9,12 @@ import java.util.ArrayDeque;
 import java.util.Deque;
 import java.util.List;
 import java.util.OptionalInt;
-import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 
 import javax.sql.DataSource;
 
+import io.dbbudget.server.BackgroundScheduler;
 import io.dbbudget.server.FleetMembership;
 import org.apache.commons.logging.Log;
 import org.apache.commons.logging.LogFactory;
@@ -66,11 +66,7 @@ public class FleetCoordinator implements AutoCloseable {
 		this.connectionSource = connectionSource;
 		this.listener = listener;
 		this.clock = clock;
-		this.executor = Executors.newSingleThreadScheduledExecutor((task) -> {
-			Thread thread = new Thread(task, "db-budget-fleet");
-			thread.setDaemon(true);
-			return thread;
-		});
+		this.executor = BackgroundScheduler.create("db-budget-fleet");
 	}
 
 	void start() {

@@ -76,18 +76,6 @@ public class RetryingDataSource extends DelegatingDataSource implements Closeabl
 
 	@Override
 	public Connection getConnection() throws SQLException {
-		if (this.startGate != null) {
-			return getConnectionBeforeThePoolStarts();
-		}
-		try {
-			return this.pool.getConnection();
-		}
-		catch (SQLException ex) {
-			return retry(ex, null, null);
-		}
-	}
-
-	private Connection getConnectionBeforeThePoolStarts() throws SQLException {
 		try {
 			return acquire();
 		}
@@ -99,6 +87,7 @@ public class RetryingDataSource extends DelegatingDataSource implements Closeabl
 	private Connection acquire() throws SQLException {
 		PoolStartGate gate = this.startGate;
 		if (gate == null) {
+			// The plain pool call, once the pool has started
 			return this.pool.getConnection();
 		}
 		Connection connection = gate.getConnection();
@@ -124,14 +113,6 @@ public class RetryingDataSource extends DelegatingDataSource implements Closeabl
 	 */
 	public Duration getLongestWait() {
 		return this.longestWait;
-	}
-
-	/**
-	 * The pool's bean name.
-	 * @return the name
-	 */
-	public String getPoolName() {
-		return this.poolName;
 	}
 
 	/**

@@ -5,7 +5,6 @@ import java.sql.SQLException;
 import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
-import java.util.concurrent.Executors;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
@@ -80,11 +79,7 @@ public class ServerActivityMonitor implements AutoCloseable {
 	 */
 	public synchronized void start() {
 		if (this.sampler == null && !this.closed) {
-			ScheduledExecutorService sampler = Executors.newSingleThreadScheduledExecutor((task) -> {
-				Thread thread = new Thread(task, "db-budget-server-sample");
-				thread.setDaemon(true);
-				return thread;
-			});
+			ScheduledExecutorService sampler = BackgroundScheduler.create("db-budget-server-sample");
 			sampler.scheduleWithFixedDelay(this::sample, 0, this.interval.toMillis(), TimeUnit.MILLISECONDS);
 			this.sampler = sampler;
 		}
