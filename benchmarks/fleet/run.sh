@@ -16,7 +16,12 @@
 #   FLEET_STAGGER=3           seconds between two instances' launches (as a rollout brings them up)
 #   FLEET_CEILING_DURATION=10 seconds of each pgbench run of the fleet transaction (the ceiling; 0: none)
 #   FLEET_CONFIGS="boot-defaults pool-of-1 hand-tuned db-budget"   fleet configurations, in this order
+#   FLEET_ROUNDS=2            rounds of every fleet configuration; even rounds run them in reverse
+#                             order, so that neither order nor drift favours one (the report adds rounds up)
+#   FLEET_A_INSTANCES=5       instances in scenario A (4 x 10 Boot-default pools on 37 usable slots
+#                             overcommit without a single failure, see docs/BENCHMARKS.md)
 #   FLEET_SINGLE_THREADS=200  client threads of the single instance
+#   FLEET_SINGLE_FEW_THREADS=20   client threads of its second, diagnostic run (0: none)
 #   FLEET_SKIP_INSTALL=1      do not `mvn install` the root project first
 #   FLEET_SCENARIOS="a b single"   which scenarios to run
 #   FLEET_RESULTS=dir         raw results (default benchmarks/fleet/target/results/<time>)
@@ -35,9 +40,12 @@ PGBIN=${PGBIN:-/usr/lib/postgresql/15/bin}
 DURATION=${FLEET_DURATION:-20}
 WARMUP=${FLEET_WARMUP:-5}
 SINGLE_THREADS=${FLEET_SINGLE_THREADS:-200}
+SINGLE_FEW_THREADS=${FLEET_SINGLE_FEW_THREADS:-20}
+A_INSTANCES=${FLEET_A_INSTANCES:-5}
 STAGGER=${FLEET_STAGGER:-3}
 CEILING_DURATION=${FLEET_CEILING_DURATION:-10}
 CONFIGS=${FLEET_CONFIGS:-"boot-defaults pool-of-1 hand-tuned db-budget"}
+ROUNDS=${FLEET_ROUNDS:-2}
 SCENARIOS=${FLEET_SCENARIOS:-"a b single"}
 RESULTS=${FLEET_RESULTS:-$HERE/target/results/$(date -u +%Y%m%dT%H%M%SZ)}
 DOCS=${FLEET_DOCS:-$ROOT/docs/fleet}
@@ -71,12 +79,14 @@ mkdir -p "$RESULTS" "$DOCS"
 
 # --- private server --------------------------------------------------------------------------
 SAMPLER_PID=
+CPU_PID=
 APP_PIDS=()
 
 cleanup() {
 	set +e
 	for pid in "${APP_PIDS[@]}"; do kill -9 "$pid" 2>/dev/null; done
 	[ -n "$SAMPLER_PID" ] && kill "$SAMPLER_PID" 2>/dev/null
+	[ -n "$CPU_PID" ] && kill "$CPU_PID" 2>/dev/null
 	stop_private_server
 }
 trap cleanup EXIT
@@ -106,15 +116,26 @@ psql_app -c "VACUUM ANALYZE fleet_item, fleet_account"
 	echo "duration=$DURATION"
 	echo "warmup=$WARMUP"
 	echo "stagger=$STAGGER"
+	echo "rounds=$ROUNDS"
 	echo "ceilingDuration=$CEILING_DURATION"
 } > "$RESULTS/machine.properties"
 
+# --- CPU ---------------------------------------------------------------------------------------
+# sample_cpu FILE DELAY: after DELAY seconds, the cores each command (java, postgres, pgbench) used
+# over the next 4 s, from top's second sample; on 2 cores shared by clients and server this says
+# who had the CPU
+sample_cpu() {
+	sleep "$2"
+	top -b -d 4 -n 2 -w 512 | awk '/^top -/ { n++ } n == 2 && $1 ~ /^[0-9]+$/ { cpu[$12] += $9 }
+		END { for (c in cpu) if (c == "java" || c == "postgres" || c == "pgbench") printf "%s=%.2f\n", c, cpu[c] / 100 }' > "$1"
+}
+
 # --- one configuration -----------------------------------------------------------------------
-# run_config SCENARIO LABEL INSTANCES THREADS MODE "JVM OPTS" [app arguments...]
+# run_config SCENARIO LABEL ROUND INSTANCES THREADS MODE "JVM OPTS" [app arguments...]
 run_config() {
-	local scenario=$1 label=$2 instances=$3 threads=$4 mode=$5 jvm_opts=$6
-	shift 6
-	local dir=$RESULTS/$scenario/$label
+	local scenario=$1 label=$2 round=$3 instances=$4 threads=$5 mode=$6 jvm_opts=$7
+	shift 7
+	local dir=$RESULTS/$scenario/$label/round-$round
 	local go=$dir/go
 	mkdir -p "$dir"
 	psql_su -d "$DATABASE" -c "VACUUM fleet_account" -c "CHECKPOINT"
@@ -131,7 +152,7 @@ run_config() {
 
 	local launch_ms
 	launch_ms=$(date +%s%3N)
-	log "$scenario/$label: launching $instances instance(s) x $threads threads ($*)"
+	log "$scenario/$label (round $round): launching $instances instance(s) x $threads threads ($*)"
 	APP_PIDS=()
 	local i
 	for i in $(seq 1 "$instances"); do
@@ -161,6 +182,8 @@ run_config() {
 	go_ms=$(date +%s%3N)
 	touch "$go"
 	log "$scenario/$label: go after $(((go_ms - launch_ms) / 1000)) s ($ready ready)"
+	sample_cpu "$dir/cpu.properties" $((WARMUP + DURATION / 2 - 2)) &
+	CPU_PID=$!
 
 	# Wait for every instance, bounded: warm-up + window + grace + 15 s, then kill by PID
 	local limit=$(((WARMUP + DURATION + GRACE + 15) * 5)) n=0
@@ -177,6 +200,8 @@ run_config() {
 		n=$((n + 1))
 	done
 	await_fleet
+	wait "$CPU_PID" 2>/dev/null || true
+	CPU_PID=
 	local exit_codes=$EXIT_CODES
 
 	# Connection attempts the server refused for lack of slots (SQLSTATE 53300) in this run
@@ -185,6 +210,7 @@ run_config() {
 	cat > "$dir/meta.properties" <<EOF
 scenario=$scenario
 label=$label
+round=$round
 instances=$instances
 threads=$threads
 mode=$mode
@@ -211,19 +237,23 @@ run_fleet() {
 	PGPASSWORD=$APP_PASSWORD timeout $((WARMUP + 60)) "$PGBIN/pgbench" -n -M prepared -f "$HERE/fleet-tx.sql" \
 		-c $((hand * instances)) -j 2 -T "$WARMUP" -h 127.0.0.1 -p "$PORT" -U "$APP_ROLE" "$DATABASE" \
 		>"$RESULTS/$scenario-server-warmup.log" 2>&1
-	local config
-	for config in $CONFIGS; do
-		case $config in
-			boot-defaults) run_config "$scenario" boot-defaults "$instances" "$threads" mixed "$FLEET_JVM_OPTS" \
-				--db.budget.enabled=false ;;
-			pool-of-1) run_config "$scenario" pool-of-1 "$instances" "$threads" mixed "$FLEET_JVM_OPTS" \
-				--db.budget.enabled=false --spring.datasource.hikari.maximum-pool-size=1 ;;
-			hand-tuned) run_config "$scenario" hand-tuned "$instances" "$threads" mixed "$FLEET_JVM_OPTS" \
-				--db.budget.enabled=false --spring.datasource.hikari.maximum-pool-size="$hand" ;;
-			db-budget) run_config "$scenario" db-budget "$instances" "$threads" mixed "$FLEET_JVM_OPTS" \
-				--db.budget.instances="$instances" --spring.datasource.hikari.maximum-pool-size=50 ;;
-			*) log "unknown configuration $config"; exit 1 ;;
-		esac
+	local round config order
+	for round in $(seq 1 "$ROUNDS"); do
+		order=$CONFIGS
+		if [ $((round % 2)) = 0 ]; then order=$(echo "$CONFIGS" | tr ' ' '\n' | tac | tr '\n' ' '); fi
+		for config in $order; do
+			case $config in
+				boot-defaults) run_config "$scenario" boot-defaults "$round" "$instances" "$threads" mixed "$FLEET_JVM_OPTS" \
+					--db.budget.enabled=false ;;
+				pool-of-1) run_config "$scenario" pool-of-1 "$round" "$instances" "$threads" mixed "$FLEET_JVM_OPTS" \
+					--db.budget.enabled=false --spring.datasource.hikari.maximum-pool-size=1 ;;
+				hand-tuned) run_config "$scenario" hand-tuned "$round" "$instances" "$threads" mixed "$FLEET_JVM_OPTS" \
+					--db.budget.enabled=false --spring.datasource.hikari.maximum-pool-size="$hand" ;;
+				db-budget) run_config "$scenario" db-budget "$round" "$instances" "$threads" mixed "$FLEET_JVM_OPTS" \
+					--db.budget.instances="$instances" --spring.datasource.hikari.maximum-pool-size=50 ;;
+				*) log "unknown configuration $config"; exit 1 ;;
+			esac
+		done
 	done
 	[ "$CEILING_DURATION" -gt 0 ] || return 0
 	# The same transaction from pgbench (a client that costs next to nothing) at the connection
@@ -245,13 +275,22 @@ run_single() {
 	# pgbench's own unmeasured run-in, as long as the app's warm-up
 	PGPASSWORD=$APP_PASSWORD "$PGBIN/pgbench" -S -n -c 10 -j 2 -T "$WARMUP" -h 127.0.0.1 -p "$PORT" -U "$APP_ROLE" \
 		"$DATABASE" >"$dir/pgbench-warmup.log" 2>&1
-	run_config single db-budget-select 1 "$SINGLE_THREADS" select "$SINGLE_JVM_OPTS" \
+	run_config single db-budget-select 1 1 "$SINGLE_THREADS" select "$SINGLE_JVM_OPTS" \
 		--db.budget.instances=1 --spring.datasource.hikari.maximum-pool-size=50
+	# The same pool with fewer client threads: what 200 threads queueing for 10 connections cost
+	if [ "$SINGLE_FEW_THREADS" -gt 0 ]; then
+		run_config single db-budget-select-few 1 1 "$SINGLE_FEW_THREADS" select "$SINGLE_JVM_OPTS" \
+			--db.budget.instances=1 --spring.datasource.hikari.maximum-pool-size=50
+	fi
 	log "single: pgbench -S -c 10 -j 2 -T $DURATION"
 	psql_su -d "$DATABASE" -c "CHECKPOINT"
+	sample_cpu "$dir/pgbench/cpu.properties" $((DURATION / 2 - 2)) &
+	CPU_PID=$!
 	(cd "$dir/pgbench" && PGPASSWORD=$APP_PASSWORD timeout $((DURATION + 60)) "$PGBIN/pgbench" -S -n -c 10 -j 2 \
 		-T "$DURATION" -l --sampling-rate=0.02 -h 127.0.0.1 -p "$PORT" -U "$APP_ROLE" "$DATABASE") \
 		>"$dir/pgbench/pgbench.log" 2>&1
+	wait "$CPU_PID" 2>/dev/null || true
+	CPU_PID=
 	echo "maxConnections=13" > "$dir/pgbench/meta.properties"
 	echo "load=$(cut -d' ' -f1-3 /proc/loadavg)" >> "$dir/pgbench/meta.properties"
 	log "single: $(grep -E '^tps' "$dir/pgbench/pgbench.log" | tr '\n' ' ')"
@@ -260,7 +299,7 @@ run_single() {
 STARTED=$(date +%s)
 for scenario in $SCENARIOS; do
 	case $scenario in
-		a) run_fleet a 40 4 30 ;;
+		a) run_fleet a 40 "$A_INSTANCES" 30 ;;
 		b) run_fleet b 100 15 10 ;;
 		single) run_single ;;
 		*) log "unknown scenario $scenario"; exit 1 ;;

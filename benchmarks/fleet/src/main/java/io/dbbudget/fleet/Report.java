@@ -13,6 +13,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Base64;
+import java.util.Comparator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
@@ -22,6 +23,7 @@ import java.util.TreeMap;
 import java.util.TreeSet;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
+import java.util.stream.Collectors;
 import java.util.stream.Stream;
 
 import javax.imageio.ImageIO;
@@ -115,13 +117,19 @@ public final class Report {
 			all.put(scenario, json);
 		}
 		Config single = null;
+		Config few = null;
 		Pgbench pgbench = null;
 		if (Files.isDirectory(results.resolve("single/db-budget-select"))) {
 			single = Config.read(results.resolve("single/db-budget-select"), duration);
+			Path fewDir = results.resolve("single/db-budget-select-few");
+			few = Files.isDirectory(fewDir) ? Config.read(fewDir, duration) : null;
 			pgbench = Pgbench.read(results.resolve("single/pgbench"));
-			singleTable(md, single, pgbench, duration);
+			singleTable(md, single, few, pgbench, duration);
 			Map<String, Object> singleJson = new LinkedHashMap<>();
 			singleJson.put("app", single.toJson());
+			if (few != null) {
+				singleJson.put("appFewThreads", few.toJson());
+			}
 			singleJson.put("pgbench", pgbench.toJson());
 			all.put("single", singleJson);
 		}
@@ -130,7 +138,7 @@ public final class Report {
 
 		Files.writeString(docs.resolve("results.md"), md);
 		JSON.writerWithDefaultPrettyPrinter().writeValue(docs.resolve("results.json").toFile(), all);
-		throughputChart(docs.resolve("fleet-benchmark.png"), fleets, single, pgbench);
+		throughputChart(docs.resolve("fleet-benchmark.png"), fleets, single, few, pgbench);
 		connectionsChart(docs.resolve("fleet-connections.png"), fleets);
 		System.out.print(md);
 	}
@@ -144,8 +152,9 @@ public final class Report {
 			.append(any.instances).append(" instances x ").append(any.threads).append(" threads, ").append(duration)
 			.append(" s window\n\n");
 		md.append("| config | pool per instance | instances started | tx ok | errors by SQLSTATE | server refusals (53300, server log) "
-				+ "| tx/s | slowest / fastest instance tx/s | p50 ms | p99 ms | max ms | peak server connections |\n");
-		md.append("|---|---|---|---|---|---|---|---|---|---|---|---|\n");
+				+ "| tx/s | slowest / fastest instance tx/s | p50 ms | p99 ms | max ms | peak server connections "
+				+ "| CPU cores: app JVMs / PostgreSQL |\n");
+		md.append("|---|---|---|---|---|---|---|---|---|---|---|---|---|\n");
 		for (Config config : configs.values()) {
 			md.append(row(config)).append('\n');
 		}
@@ -162,33 +171,42 @@ public final class Report {
 		}
 		md.append("Start-up (first launch to go, instances launched ").append(stagger).append(" s apart): ");
 		List<String> startups = new ArrayList<>();
-		configs.values().forEach((c) -> startups.add(String.format(Locale.ROOT, "%s %.0f s", c.label,
-				(c.goEpochMillis - c.launchEpochMillis) / 1000.0)));
+		configs.values().forEach((c) -> startups.add(c.label + " " + c.secondsToGo.stream()
+			.map((seconds) -> String.format(Locale.ROOT, "%.0f", seconds))
+			.collect(Collectors.joining(" / ")) + " s"));
 		md.append(String.join(", ", startups)).append(". Load average after each: ");
 		List<String> loads = new ArrayList<>();
-		configs.values().forEach((c) -> loads.add(c.label + " " + c.load.split(" ")[0]));
+		configs.values().forEach((c) -> loads.add(c.label + " " + String.join(" / ", c.loads)));
 		md.append(String.join(", ", loads)).append(".\n\n");
 	}
 
 	private static String row(Config c) {
-		return String.format(Locale.ROOT, "| %s | %s | %d of %d | %d | %s | %d | %.0f | %s | %.1f | %.1f | %.1f | %d of %d |",
-				CONFIG_TITLES.getOrDefault(c.label, c.label), c.poolSizes(), c.started, c.instances, c.ok,
+		return String.format(Locale.ROOT, "| %s | %s | %s | %d | %s | %d | %.0f | %s | %.1f | %.1f | %.1f | %d of %d | %s |",
+				CONFIG_TITLES.getOrDefault(c.label, c.label), c.poolSizes(), c.startedText(), c.ok,
 				c.errorText(), c.refusals, c.txPerSecond(), c.instanceRange(), c.p(50), c.p(99), c.max(),
-				c.peakConnections, c.maxConnections - 3);
+				c.peakConnections, c.maxConnections - 3, c.cpu.text("java"));
 	}
 
-	private static void singleTable(StringBuilder md, Config app, Pgbench pgbench, int duration) {
+	private static void singleTable(StringBuilder md, Config app, Config few, Pgbench pgbench, int duration) {
 		md.append("### Single instance: max_connections 13 (10 usable), ").append(duration).append(" s each\n\n");
-		md.append("| run | connections | client threads | tx ok | errors | tx/s | p50 ms | p99 ms | max ms | peak server connections |\n");
-		md.append("|---|---|---|---|---|---|---|---|---|---|\n");
-		md.append(String.format(Locale.ROOT, "| app: db-budget, SELECT by primary key (autocommit), pool asks 50 | %s | %d | %d | %s | %.0f | %.2f | %.2f | %.1f | %d of 10 |%n",
-				app.poolSizes(), app.threads, app.ok, app.errorText(), app.txPerSecond(), app.p(50), app.p(99),
-				app.max(), app.peakConnections));
-		md.append(String.format(Locale.ROOT, "| `pgbench -S -c 10 -j 2 -T %d` | 10 | 10 | %d | %d | %.0f | %.2f | %.2f | %.1f | (10) |%n",
+		md.append("| run | connections | client threads | tx ok | errors | tx/s | p50 ms | p99 ms | max ms | peak server connections "
+				+ "| CPU cores: client / PostgreSQL |\n");
+		md.append("|---|---|---|---|---|---|---|---|---|---|---|\n");
+		md.append(singleRow("app: db-budget, SELECT by primary key (autocommit), pool asks 50", app));
+		if (few != null) {
+			md.append(singleRow("the same app and pool, fewer client threads (diagnostic)", few));
+		}
+		md.append(String.format(Locale.ROOT, "| `pgbench -S -c 10 -j 2 -T %d` | 10 | 10 | %d | %d | %.0f | %.2f | %.2f | %.1f | (10) | %s |%n",
 				duration, pgbench.transactions, pgbench.failed, pgbench.tps, pgbench.p(50), pgbench.p(99),
-				pgbench.max()));
+				pgbench.max(), pgbench.cpu.text("pgbench")));
 		md.append("\npgbench latencies from a 2 % sample of its per-transaction log (`-l --sampling-rate=0.02`); its tps is "
 				+ "its own \"without initial connection time\" figure.\n\n");
+	}
+
+	private static String singleRow(String title, Config app) {
+		return String.format(Locale.ROOT, "| %s | %s | %d | %d | %s | %.0f | %.2f | %.2f | %.1f | %d of 10 | %s |%n", title,
+				app.poolSizes(), app.threads, app.ok, app.errorText(), app.txPerSecond(), app.p(50), app.p(99),
+				app.max(), app.peakConnections, app.cpu.text("java"));
 	}
 
 	private static Map<String, Object> targets(StringBuilder md, Map<String, Map<String, Config>> fleets, Config single,
@@ -202,9 +220,9 @@ public final class Report {
 			Config one = configs.get("pool-of-1");
 			Config defaults = configs.get("boot-defaults");
 			if (budget != null) {
-				long errors = budget.totalErrors() + (budget.instances - budget.started);
-				target(md, targets, s + ": db-budget 0 errors", errors + " errors, " + budget.started + " of "
-						+ budget.instances + " started", errors == 0);
+				long errors = budget.totalErrors() + budget.notStarted();
+				target(md, targets, s + ": db-budget 0 errors", errors + " errors, started " + budget.startedText(),
+						errors == 0);
 			}
 			if (budget != null && hand != null) {
 				double ratio = budget.txPerSecond() / hand.txPerSecond();
@@ -219,7 +237,7 @@ public final class Report {
 						ratio >= 2);
 			}
 			if (defaults != null) {
-				long errors = defaults.totalErrors() + (defaults.instances - defaults.started);
+				long errors = defaults.totalErrors() + defaults.notStarted();
 				target(md, targets, s + ": Boot defaults overcommitted, errors > 0 (application)",
 						errors + " failed transactions/start-ups; " + defaults.refusals
 								+ " connection attempts refused by the server (53300)",
@@ -253,7 +271,7 @@ public final class Report {
 
 	// --- charts --------------------------------------------------------------------------------
 
-	private static void throughputChart(Path file, Map<String, Map<String, Config>> fleets, Config single,
+	private static void throughputChart(Path file, Map<String, Map<String, Config>> fleets, Config single, Config few,
 			Pgbench pgbench) throws IOException {
 		List<BufferedImage> panels = new ArrayList<>();
 		List<List<String>> captions = new ArrayList<>();
@@ -283,22 +301,42 @@ public final class Report {
 			captions.add(caption);
 		});
 		if (single != null && pgbench != null) {
-			CategoryChart chart = new CategoryChartBuilder().width(460).height(430)
+			CategoryChart chart = new CategoryChartBuilder().width(520).height(430)
 				.title("Single instance: 10 connections, SELECT by key")
 				.yAxisTitle("transactions per second")
 				.build();
 			style(chart);
-			List<String> labels = List.of("app + db-budget", "pgbench -S");
-			CategorySeries app = chart.addSeries("app", labels, java.util.Arrays.asList(single.txPerSecond(), null));
-			app.setFillColor(COLORS[3]);
-			CategorySeries bench = chart.addSeries("pgbench", labels, java.util.Arrays.asList(null, pgbench.tps));
-			bench.setFillColor(COLORS[1]);
+			List<String> labels = new ArrayList<>();
+			List<Double> rates = new ArrayList<>();
+			List<Color> colors = new ArrayList<>();
+			labels.add("app, " + single.threads + " threads");
+			rates.add(single.txPerSecond());
+			colors.add(COLORS[3]);
+			if (few != null) {
+				labels.add("app, " + few.threads + " threads");
+				rates.add(few.txPerSecond());
+				colors.add(COLORS[2]);
+			}
+			labels.add("pgbench -S");
+			rates.add(pgbench.tps);
+			colors.add(COLORS[1]);
+			for (int i = 0; i < labels.size(); i++) {
+				List<Double> values = new ArrayList<>(java.util.Collections.nCopies(labels.size(), (Double) null));
+				values.set(i, rates.get(i));
+				chart.addSeries(labels.get(i), labels, values).setFillColor(colors.get(i));
+			}
 			panels.add(BitmapEncoder.getBufferedImage(chart));
-			captions.add(List.of(
-					String.format(Locale.ROOT, "app + db-budget: %d threads, pool asked 50 -> %s, %d errors",
-							single.threads, single.poolSizes(), single.totalErrors()),
-					String.format(Locale.ROOT, "pgbench -S -c 10 -j 2: %d failed", pgbench.failed),
-					String.format(Locale.ROOT, "ratio app / pgbench = %.2f", single.txPerSecond() / pgbench.tps)));
+			List<String> caption = new ArrayList<>();
+			caption.add(String.format(Locale.ROOT, "app + db-budget: pool asked 50 -> %s, %d errors", single.poolSizes(),
+					single.totalErrors()));
+			caption.add(String.format(Locale.ROOT, "pgbench -S -c 10 -j 2: %d failed", pgbench.failed));
+			caption.add(String.format(Locale.ROOT, "ratio app (%d threads) / pgbench = %.2f", single.threads,
+					single.txPerSecond() / pgbench.tps));
+			if (few != null) {
+				caption.add(String.format(Locale.ROOT, "ratio app (%d threads) / pgbench = %.2f", few.threads,
+						few.txPerSecond() / pgbench.tps));
+			}
+			captions.add(caption);
 		}
 		compose(file, panels, captions, "db-budget fleet benchmark: throughput (one run of benchmarks/fleet/run.sh)");
 	}
@@ -314,9 +352,9 @@ public final class Report {
 	}
 
 	private static String caption(Config c) {
-		long errors = c.totalErrors() + (c.instances - c.started);
-		return String.format(Locale.ROOT, "%s: pool %s, %d of %d started, %d errors, %d refused, peak %d/%d",
-				shortName(c), c.poolSizes(), c.started, c.instances, errors, c.refusals, c.peakConnections,
+		long errors = c.totalErrors() + c.notStarted();
+		return String.format(Locale.ROOT, "%s: pool %s, started %s, %d errors, %d refused, peak %d/%d",
+				shortName(c), c.poolSizes(), c.startedText(), errors, c.refusals, c.peakConnections,
 				c.maxConnections - 3);
 	}
 
@@ -459,15 +497,22 @@ public final class Report {
 
 		int duration;
 
+		int rounds;
+
 		int started;
+
+		final List<Integer> startedPerRound = new ArrayList<>();
 
 		long ok;
 
 		long refusals;
 
+		// Of the first round, for the connections chart
 		long goEpochMillis;
 
-		long launchEpochMillis;
+		final List<long[]> samples = new ArrayList<>();
+
+		final List<Double> secondsToGo = new ArrayList<>();
 
 		int peakConnections;
 
@@ -475,11 +520,13 @@ public final class Report {
 
 		int unfinishedThreads;
 
-		String exitCodes;
+		final List<String> exitCodes = new ArrayList<>();
 
-		String load;
+		final List<String> loads = new ArrayList<>();
 
 		String arguments;
+
+		Cpu cpu;
 
 		final Map<String, Long> errors = new TreeMap<>();
 
@@ -493,38 +540,61 @@ public final class Report {
 
 		final Histogram latency = new Histogram(3_600_000_000L, 3);
 
-		final List<long[]> samples = new ArrayList<>();
-
 		final List<Map<String, Object>> perInstance = new ArrayList<>();
 
-		@SuppressWarnings("unchecked")
+		/**
+		 * Reads a configuration's rounds ({@code round-1}, {@code round-2}, ... under
+		 * {@code dir}) and adds them up.
+		 */
 		static Config read(Path dir, int duration) throws IOException {
 			Config c = new Config();
-			Properties meta = properties(dir.resolve("meta.properties"));
-			c.label = meta.getProperty("label", dir.getFileName().toString());
-			c.instances = Integer.parseInt(meta.getProperty("instances", "0"));
-			c.threads = Integer.parseInt(meta.getProperty("threads", "0"));
-			c.maxConnections = Integer.parseInt(meta.getProperty("maxConnections", "0"));
-			c.refusals = Long.parseLong(meta.getProperty("serverRefusals53300", "0"));
-			c.goEpochMillis = Long.parseLong(meta.getProperty("goEpochMillis", "0"));
-			c.launchEpochMillis = Long.parseLong(meta.getProperty("launchEpochMillis", "0"));
-			c.exitCodes = meta.getProperty("exitCodes", "");
-			c.load = meta.getProperty("load", "");
-			c.arguments = meta.getProperty("arguments", "");
 			c.duration = duration;
-			for (int i = 1; i <= c.instances; i++) {
+			List<Path> rounds;
+			try (Stream<Path> files = Files.list(dir)) {
+				rounds = files.filter((f) -> f.getFileName().toString().matches("round-\\d+"))
+					.sorted(Comparator.comparingInt((f) -> Integer.parseInt(f.getFileName().toString().substring(6))))
+					.toList();
+			}
+			for (Path round : rounds) {
+				c.addRound(round);
+			}
+			c.cpu = Cpu.average(rounds);
+			return c;
+		}
+
+		@SuppressWarnings("unchecked")
+		private void addRound(Path dir) throws IOException {
+			Properties meta = properties(dir.resolve("meta.properties"));
+			this.rounds++;
+			if (this.rounds == 1) {
+				this.label = meta.getProperty("label", dir.getParent().getFileName().toString());
+				this.instances = Integer.parseInt(meta.getProperty("instances", "0"));
+				this.threads = Integer.parseInt(meta.getProperty("threads", "0"));
+				this.maxConnections = Integer.parseInt(meta.getProperty("maxConnections", "0"));
+				this.arguments = meta.getProperty("arguments", "");
+			}
+			long go = Long.parseLong(meta.getProperty("goEpochMillis", "0"));
+			this.secondsToGo.add((go - Long.parseLong(meta.getProperty("launchEpochMillis", "0"))) / 1000.0);
+			this.refusals += Long.parseLong(meta.getProperty("serverRefusals53300", "0"));
+			this.exitCodes.add(meta.getProperty("exitCodes", ""));
+			this.loads.add(meta.getProperty("load", "").split(" ")[0]);
+			String where = "round " + this.rounds + ", ";
+			int startedBefore = this.started;
+			int poolSumOfRound = 0;
+			for (int i = 1; i <= this.instances; i++) {
 				File file = dir.resolve(i + ".json").toFile();
 				if (!file.exists()) {
-					c.startupErrors.add("instance " + i + ": no result (did not start, see instance-" + i + ".log)");
+					this.startupErrors.add(where + "instance " + i + ": no result (did not start, see instance-" + i + ".log)");
 					continue;
 				}
 				Map<String, Object> result = JSON.readValue(file, Map.class);
 				Map<String, Object> pool = (Map<String, Object>) result.getOrDefault("pool", Map.of());
 				if (pool.get("maximumPoolSize") instanceof Number max) {
-					c.poolMaxima.add(max.intValue());
-					c.poolSum += max.intValue();
+					this.poolMaxima.add(max.intValue());
+					poolSumOfRound += max.intValue();
 				}
 				Map<String, Object> brief = new LinkedHashMap<>();
+				brief.put("round", this.rounds);
 				brief.put("instance", i);
 				brief.put("started", result.get("started"));
 				brief.put("ok", result.get("ok"));
@@ -535,39 +605,56 @@ public final class Report {
 				brief.put("latencyMillis", result.get("latencyMillis"));
 				brief.put("acquireMillis", result.get("acquireMillis"));
 				brief.put("goTimedOut", result.get("goTimedOut"));
-				c.perInstance.add(brief);
+				this.perInstance.add(brief);
 				if (!Boolean.TRUE.equals(result.get("started"))) {
-					c.startupErrors.add("instance " + i + ": " + result.get("startupError"));
+					this.startupErrors.add(where + "instance " + i + ": " + result.get("startupError"));
 					continue;
 				}
-				c.started++;
-				c.ok += ((Number) result.get("ok")).longValue();
-				c.unfinishedThreads += ((Number) result.getOrDefault("unfinishedThreads", 0)).intValue();
+				this.started++;
+				this.ok += ((Number) result.get("ok")).longValue();
+				this.unfinishedThreads += ((Number) result.getOrDefault("unfinishedThreads", 0)).intValue();
 				((Map<String, Object>) result.getOrDefault("errors", Map.of()))
-					.forEach((key, count) -> c.errors.merge(key, ((Number) count).longValue(), Long::sum));
+					.forEach((key, count) -> this.errors.merge(key, ((Number) count).longValue(), Long::sum));
 				((Map<String, Object>) result.getOrDefault("errorSamples", Map.of()))
-					.forEach((key, text) -> c.errorSamples.putIfAbsent(key, String.valueOf(text)));
-				c.latency.add(decode((String) result.get("latencyHistogram")));
+					.forEach((key, text) -> this.errorSamples.putIfAbsent(key, String.valueOf(text)));
+				this.latency.add(decode((String) result.get("latencyHistogram")));
 			}
+			this.startedPerRound.add(this.started - startedBefore);
+			this.poolSum = Math.max(this.poolSum, poolSumOfRound);
+			List<long[]> roundSamples = new ArrayList<>();
 			Path csv = dir.resolve("connections.csv");
 			if (Files.exists(csv)) {
 				try (Stream<String> lines = Files.lines(csv)) {
 					lines.map(String::trim).filter((line) -> line.matches("\\d+,\\d+,\\d+,\\d+")).forEach((line) -> {
 						String[] parts = line.split(",");
-						c.samples.add(new long[] { Long.parseLong(parts[0]), Long.parseLong(parts[1]),
+						roundSamples.add(new long[] { Long.parseLong(parts[0]), Long.parseLong(parts[1]),
 								Long.parseLong(parts[2]), Long.parseLong(parts[3]) });
 					});
 				}
 			}
-			long windowStart = c.goEpochMillis + warmup * 1000L;
-			long windowEnd = windowStart + duration * 1000L;
-			for (long[] sample : c.samples) {
-				c.peakConnections = (int) Math.max(c.peakConnections, sample[1]);
+			long windowStart = go + warmup * 1000L;
+			long windowEnd = windowStart + this.duration * 1000L;
+			for (long[] sample : roundSamples) {
+				this.peakConnections = (int) Math.max(this.peakConnections, sample[1]);
 				if (sample[0] >= windowStart && sample[0] <= windowEnd) {
-					c.peakConnectionsInWindow = (int) Math.max(c.peakConnectionsInWindow, sample[1]);
+					this.peakConnectionsInWindow = (int) Math.max(this.peakConnectionsInWindow, sample[1]);
 				}
 			}
-			return c;
+			if (this.rounds == 1) {
+				this.goEpochMillis = go;
+				this.samples.addAll(roundSamples);
+			}
+		}
+
+		int notStarted() {
+			return this.instances * this.rounds - this.started;
+		}
+
+		/** "4 of 5", or one such per round. */
+		String startedText() {
+			List<String> parts = new ArrayList<>();
+			this.startedPerRound.forEach((n) -> parts.add(n + " of " + this.instances));
+			return String.join(", ", parts);
 		}
 
 		String instanceRange() {
@@ -589,7 +676,7 @@ public final class Report {
 		}
 
 		double txPerSecond() {
-			return this.ok / (double) this.duration;
+			return this.ok / (double) (this.duration * this.rounds);
 		}
 
 		double p(double percentile) {
@@ -612,13 +699,13 @@ public final class Report {
 		String errorText() {
 			List<String> parts = new ArrayList<>();
 			this.errors.forEach((key, count) -> parts.add(key + ": " + count));
-			if (this.started < this.instances) {
+			if (notStarted() > 0) {
 				Map<String, Integer> reasons = new TreeMap<>();
 				for (String error : this.startupErrors) {
-					String reason = error.replaceFirst("^instance \\d+: ", "").split(" ")[0];
+					String reason = error.replaceFirst("^.*instance \\d+: ", "").split(" ")[0];
 					reasons.merge(reason, 1, Integer::sum);
 				}
-				parts.add((this.instances - this.started) + " not started " + reasons);
+				parts.add(notStarted() + " not started " + reasons);
 			}
 			return parts.isEmpty() ? "none" : String.join("; ", parts);
 		}
@@ -628,7 +715,8 @@ public final class Report {
 			json.put("label", this.label);
 			json.put("arguments", this.arguments);
 			json.put("instances", this.instances);
-			json.put("started", this.started);
+			json.put("rounds", this.rounds);
+			json.put("startedPerRound", this.startedPerRound);
 			json.put("threadsPerInstance", this.threads);
 			json.put("maxConnections", this.maxConnections);
 			json.put("poolMaximumPerInstance", List.copyOf(this.poolMaxima));
@@ -643,10 +731,11 @@ public final class Report {
 					this.latency.getMean() / 1000.0, "count", this.latency.getTotalCount()));
 			json.put("peakServerConnections", this.peakConnections);
 			json.put("peakServerConnectionsInWindow", this.peakConnectionsInWindow);
-			json.put("secondsFromLaunchToGo", (this.goEpochMillis - this.launchEpochMillis) / 1000.0);
+			json.put("secondsFromLaunchToGo", this.secondsToGo);
 			json.put("unfinishedThreads", this.unfinishedThreads);
 			json.put("exitCodes", this.exitCodes);
-			json.put("loadAverageAfter", this.load);
+			json.put("loadAverageAfter", this.loads);
+			json.put("cpuCoresMidWindow", this.cpu.cores);
 			json.put("instancesDetail", this.perInstance);
 			return json;
 		}
@@ -694,10 +783,13 @@ public final class Report {
 
 		String load;
 
+		Cpu cpu;
+
 		final Histogram latency = new Histogram(3_600_000_000L, 3);
 
 		static Pgbench read(Path dir) throws IOException {
 			Pgbench p = new Pgbench();
+			p.cpu = Cpu.read(dir);
 			String out = Files.readString(dir.resolve("pgbench.log"));
 			p.tps = number(out, "tps = ([0-9.]+) \\(without initial connection time\\)");
 			p.transactions = (long) number(out, "number of transactions actually processed: (\\d+)");
@@ -738,7 +830,43 @@ public final class Report {
 			json.put("sampledLatencyMillis", Map.of("p50", p(50), "p99", p(99), "max", max(), "count",
 					this.latency.getTotalCount()));
 			json.put("loadAverageAfter", this.load);
+			json.put("cpuCoresMidWindow", this.cpu.cores);
 			return json;
+		}
+
+	}
+
+	/** Cores per command (java, postgres, pgbench) over 4 s in the middle of a window, from top. */
+	static final class Cpu {
+
+		final Map<String, Double> cores = new TreeMap<>();
+
+		static Cpu read(Path dir) throws IOException {
+			return average(List.of(dir));
+		}
+
+		/** The mean over the directories that have a sample. */
+		static Cpu average(List<Path> dirs) throws IOException {
+			Cpu cpu = new Cpu();
+			int sampled = 0;
+			for (Path dir : dirs) {
+				Properties sample = properties(dir.resolve("cpu.properties"));
+				sampled += sample.isEmpty() ? 0 : 1;
+				sample.forEach((command, value) -> cpu.cores.merge((String) command, Double.parseDouble((String) value),
+						Double::sum));
+			}
+			int n = sampled;
+			cpu.cores.replaceAll((command, total) -> total / n);
+			return cpu;
+		}
+
+		/** "{@code client} / postgres" in cores, or "-" when not sampled. */
+		String text(String client) {
+			if (this.cores.isEmpty()) {
+				return "-";
+			}
+			return String.format(Locale.ROOT, "%.2f / %.2f", this.cores.getOrDefault(client, 0.0),
+					this.cores.getOrDefault("postgres", 0.0));
 		}
 
 	}
