@@ -353,8 +353,8 @@ public final class Report {
 
 	private static String caption(Config c) {
 		long errors = c.totalErrors() + c.notStarted();
-		return String.format(Locale.ROOT, "%s: pool %s, started %s, %d errors, %d refused, peak %d/%d",
-				shortName(c), c.poolSizes(), c.startedText(), errors, c.refusals, c.peakConnections,
+		return String.format(Locale.ROOT, "%s: pool %s, %d of %d started, %d errors, %d refused, peak %d/%d",
+				shortName(c), c.poolSizes(), c.started, c.instances * c.rounds, errors, c.refusals, c.peakConnections,
 				c.maxConnections - 3);
 	}
 
