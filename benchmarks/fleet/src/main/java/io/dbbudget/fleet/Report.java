@@ -13,6 +13,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Base64;
+import java.util.Collections;
 import java.util.Comparator;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -321,7 +322,7 @@ public final class Report {
 			rates.add(pgbench.tps);
 			colors.add(COLORS[1]);
 			for (int i = 0; i < labels.size(); i++) {
-				List<Double> values = new ArrayList<>(java.util.Collections.nCopies(labels.size(), (Double) null));
+				List<Double> values = new ArrayList<>(Collections.nCopies(labels.size(), (Double) null));
 				values.set(i, rates.get(i));
 				chart.addSeries(labels.get(i), labels, values).setFillColor(colors.get(i));
 			}
