@@ -728,8 +728,7 @@ public final class Report {
 			json.put("errorSamples", this.errorSamples);
 			json.put("startupErrors", this.startupErrors);
 			json.put("serverRefusals53300", this.refusals);
-			json.put("latencyMillis", Map.of("p50", p(50), "p99", p(99), "max", max(), "mean",
-					this.latency.getMean() / 1000.0, "count", this.latency.getTotalCount()));
+			json.put("latencyMillis", Workload.summary(this.latency));
 			json.put("peakServerConnections", this.peakConnections);
 			json.put("peakServerConnectionsInWindow", this.peakConnectionsInWindow);
 			json.put("secondsFromLaunchToGo", this.secondsToGo);
@@ -828,8 +827,7 @@ public final class Report {
 			json.put("transactions", this.transactions);
 			json.put("failed", this.failed);
 			json.put("latencyAverageMillis", this.latencyAverage);
-			json.put("sampledLatencyMillis", Map.of("p50", p(50), "p99", p(99), "max", max(), "count",
-					this.latency.getTotalCount()));
+			json.put("sampledLatencyMillis", Workload.summary(this.latency));
 			json.put("loadAverageAfter", this.load);
 			json.put("cpuCoresMidWindow", this.cpu.cores);
 			return json;
