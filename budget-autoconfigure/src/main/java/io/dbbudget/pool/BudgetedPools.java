@@ -115,7 +115,14 @@ public class BudgetedPools implements AutoCloseable {
 	 * its budget
 	 */
 	public synchronized @Nullable PoolPlan register(String name, HikariDataSource dataSource) {
-		if (this.applicationName != null) {
+		boolean startedEarly = dataSource.isRunning();
+		if (startedEarly) {
+			// new HikariDataSource(config) starts the pool and seals its configuration: only
+			// what HikariConfigMXBean offers can still change
+			logger.info("db-budget: pool '" + name + "' was started before db-budget saw it (new HikariDataSource("
+					+ "config)): it is sized at run time, and its sessions keep the application_name they have");
+		}
+		else if (this.applicationName != null) {
 			ApplicationName.apply(dataSource, this.applicationName);
 		}
 		if (!this.planned) {
@@ -146,7 +153,7 @@ public class BudgetedPools implements AutoCloseable {
 		}
 		PoolPlan plan = size(name, requestedMaximum, requestedMinimumIdle, poolBudget);
 		PoolResizer.apply(dataSource, plan);
-		this.pools.put(name, new BudgetedPool(name, dataSource, plan));
+		this.pools.put(name, new BudgetedPool(name, dataSource, plan, startedEarly));
 		logDecision(plan);
 		return plan;
 	}
@@ -331,7 +338,7 @@ public class BudgetedPools implements AutoCloseable {
 				continue;
 			}
 			PoolResizer.apply(pool.dataSource(), plan);
-			this.pools.put(pool.name(), new BudgetedPool(pool.name(), pool.dataSource(), plan));
+			this.pools.put(pool.name(), pool.withPlan(plan));
 		}
 		return heldBack;
 	}
@@ -422,8 +429,14 @@ public class BudgetedPools implements AutoCloseable {
 	 * @param name its bean name
 	 * @param dataSource the pool
 	 * @param plan how it is sized
+	 * @param startedEarly whether the pool had started before it was registered, so that only
+	 * its size could be changed, at run time
 	 */
-	public record BudgetedPool(String name, HikariDataSource dataSource, PoolPlan plan) {
+	public record BudgetedPool(String name, HikariDataSource dataSource, PoolPlan plan, boolean startedEarly) {
+
+		BudgetedPool withPlan(PoolPlan plan) {
+			return new BudgetedPool(this.name, this.dataSource, plan, this.startedEarly);
+		}
 
 	}
 

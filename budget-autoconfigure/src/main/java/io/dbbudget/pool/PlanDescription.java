@@ -45,6 +45,10 @@ final class PlanDescription {
 		}
 		for (BudgetedPool pool : pools) {
 			text.append('\n').append(INDENT).append(describe(pool.plan()));
+			if (pool.startedEarly()) {
+				text.append('\n').append(INDENT).append(INDENT).append("pool '").append(pool.name())
+					.append("' had started before db-budget saw it: resized at run time, its sessions not renamed");
+			}
 		}
 		return text.toString();
 	}

@@ -2,10 +2,12 @@ package io.dbbudget.autoconfigure;
 
 import java.sql.Connection;
 import java.sql.SQLException;
+import java.time.Duration;
 import java.util.List;
 
 import javax.sql.DataSource;
 
+import com.zaxxer.hikari.HikariConfig;
 import com.zaxxer.hikari.HikariDataSource;
 import io.dbbudget.budget.Budget;
 import io.dbbudget.budget.InvalidBudgetException;
@@ -15,6 +17,7 @@ import io.dbbudget.budget.ServerLimits;
 import io.dbbudget.pool.BudgetedPools;
 import io.dbbudget.retry.RetryingDataSource;
 import io.dbbudget.test.TestDatabase;
+import org.awaitility.Awaitility;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -293,6 +296,41 @@ class DbBudgetAutoConfigurationTests {
 				.contains("12 x share 1.0 = 12 for this service, / 3 instances = 4 per instance")
 				.contains("pool 'dataSource': requested 20 -> 4 (budget 4, lowered to budget)")
 				.contains("retry up to 5 attempts"));
+	}
+
+	@Test
+	void poolStartedByItsConstructorIsSizedAtRunTime(CapturedOutput output) {
+		this.runner.withUserConfiguration(StartedPoolConfiguration.class)
+			.withPropertyValues("db.budget.instances=3")
+			.run((context) -> {
+				assertThat(context).hasNotFailed();
+				HikariDataSource pool = context.getBean(DataSource.class).unwrap(HikariDataSource.class);
+				assertThat(pool.getMaximumPoolSize()).isEqualTo(4);
+				assertThat(pool.getMinimumIdle()).isEqualTo(4);
+				Awaitility.await()
+					.atMost(Duration.ofSeconds(10))
+					.untilAsserted(() -> assertThat(database.sessionCount()).isLessThanOrEqualTo(4));
+				JdbcTemplate jdbc = new JdbcTemplate(context.getBean(DataSource.class));
+				assertThat(jdbc.queryForObject("SELECT 1", Integer.class)).isEqualTo(1);
+				assertThat(output).contains("pool 'dataSource' had started before db-budget saw it: resized at run "
+						+ "time, its sessions not renamed");
+			});
+	}
+
+	@Configuration(proxyBeanMethods = false)
+	static class StartedPoolConfiguration {
+
+		@Bean
+		HikariDataSource dataSource() {
+			HikariConfig config = new HikariConfig();
+			config.setJdbcUrl(database.jdbcUrl());
+			config.setUsername(database.username());
+			config.setPassword(database.password());
+			config.setMaximumPoolSize(10);
+			// Starts the pool and seals its configuration
+			return new HikariDataSource(config);
+		}
+
 	}
 
 	@Configuration(proxyBeanMethods = false)
