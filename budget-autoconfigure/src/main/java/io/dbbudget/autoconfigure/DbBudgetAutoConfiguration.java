@@ -83,7 +83,7 @@ public final class DbBudgetAutoConfiguration {
 					"Set spring.application.name, or db.budget.coordination.group to a name the service's instances "
 							+ "share.");
 		}
-		return new FleetSettings(group, heartbeat);
+		return new FleetSettings(group, heartbeat, coordination.isDemandAware());
 	}
 
 	private static BudgetSettings settings(DbBudgetProperties properties, boolean coordinated) {

@@ -222,6 +222,13 @@ public class DbBudgetProperties {
 		 */
 		private Duration heartbeat = Duration.ofSeconds(5);
 
+		/**
+		 * Whether members share the service's connections by demand, max-min fair, each
+		 * publishing the peak of its connections in use plus waiting callers at every
+		 * heartbeat. Off, every member gets an equal share.
+		 */
+		private boolean demandAware = true;
+
 		public boolean isEnabled() {
 			return this.enabled;
 		}
@@ -244,6 +251,14 @@ public class DbBudgetProperties {
 
 		public void setHeartbeat(Duration heartbeat) {
 			this.heartbeat = heartbeat;
+		}
+
+		public boolean isDemandAware() {
+			return this.demandAware;
+		}
+
+		public void setDemandAware(boolean demandAware) {
+			this.demandAware = demandAware;
 		}
 
 	}

@@ -35,11 +35,14 @@ import org.jspecify.annotations.Nullable;
  * @param minPoolSize the smallest useful pool
  * @param mode what to do with a pool that asks for more than its budget
  * @param poolBudgets connections for each pool, by bean name
+ * @param allocated whether {@code perInstance} is this instance's allocation in its fleet
+ * rather than an equal split
  * @author db-budget team
  */
 public record Budget(ServerLimits server, int reservedConnections, int availableConnections, @Nullable Double share,
 		int serviceConnections, boolean serviceConnectionsConfigured, int instances, int perInstance,
-		int coordinationConnections, int minPoolSize, BudgetMode mode, Map<String, Integer> poolBudgets) {
+		int coordinationConnections, int minPoolSize, BudgetMode mode, Map<String, Integer> poolBudgets,
+		boolean allocated) {
 
 	/**
 	 * Computes the budget of this instance's pools.
@@ -78,7 +81,33 @@ public record Budget(ServerLimits server, int reservedConnections, int available
 		Map<String, Integer> poolBudgets = splitByWeight(settings, pools, perInstance, service);
 		return new Budget(server, reserved, available, settings.share(), service, configuredServiceConnections != null,
 				settings.instances(), perInstance, settings.coordinationConnections(), settings.minPoolSize(),
-				settings.mode(), poolBudgets);
+				settings.mode(), poolBudgets, false);
+	}
+
+	/**
+	 * The same budget with this instance's pools given their allocation in the fleet rather
+	 * than an equal split.
+	 * @param settings the fleet's settings, for the pool weights
+	 * @param allocation the connections this instance's pools may hold in all, at least
+	 * {@code min-pool-size} for each pool
+	 * @return the budget
+	 */
+	public Budget withAllocation(BudgetSettings settings, int allocation) {
+		int perInstance = allocation + this.coordinationConnections;
+		Map<String, Integer> poolBudgets = splitByWeight(settings, this.poolBudgets.keySet(), perInstance,
+				this.serviceConnections);
+		return new Budget(this.server, this.reservedConnections, this.availableConnections, this.share,
+				this.serviceConnections, this.serviceConnectionsConfigured, this.instances, perInstance,
+				this.coordinationConnections, this.minPoolSize, this.mode, poolBudgets, true);
+	}
+
+	/**
+	 * The connections the pools of the whole fleet may hold: the service budget less the room
+	 * kept for a joining instance and every member's coordination connections.
+	 * @return the connections
+	 */
+	public int fleetPoolCapacity() {
+		return this.serviceConnections - joinerHeadroom() - this.instances * this.coordinationConnections;
 	}
 
 	private static Map<String, Integer> splitByWeight(BudgetSettings settings, Collection<String> pools,
@@ -155,7 +184,9 @@ public record Budget(ServerLimits server, int reservedConnections, int available
 				describeUsable(this.server) + ", minus " + this.reservedConnections + " reserved-connections = "
 						+ this.availableConnections + " available",
 				serviceStep + ((joinerHeadroom() > 0) ? ", minus " + joinerHeadroom() + " kept for a joining instance"
-						: "") + ", / " + this.instances + " instances = " + this.perInstance + " per instance"
+						: "") + ", " + (this.allocated ? this.instances + " instances share it by demand: "
+								+ this.perInstance + " for this one" : "/ " + this.instances + " instances = "
+										+ this.perInstance + " per instance")
 						+ ((this.coordinationConnections > 0)
 								? " (" + this.coordinationConnections + " for fleet coordination)" : ""));
 	}

@@ -38,6 +38,19 @@ public record PoolPlan(String name, int requestedMaximum, int requestedMinimumId
 	}
 
 	/**
+	 * The same plan keeping at most the given number of idle connections.
+	 * @param idleLimit the most idle connections to keep, or a negative number for no limit
+	 * @return the plan
+	 */
+	public PoolPlan limitIdle(int idleLimit) {
+		if (idleLimit < 0 || idleLimit >= this.minimumIdle) {
+			return this;
+		}
+		return new PoolPlan(this.name, this.requestedMaximum, this.requestedMinimumIdle, this.budget,
+				this.maximumPoolSize, idleLimit, this.fit);
+	}
+
+	/**
 	 * How a pool's request compares with its budget.
 	 */
 	public enum Fit {

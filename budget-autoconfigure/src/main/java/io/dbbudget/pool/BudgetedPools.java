@@ -1,14 +1,10 @@
 package io.dbbudget.pool;
 
 import java.sql.SQLException;
-import java.time.Clock;
-import java.time.Duration;
 import java.util.Collection;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.ScheduledExecutorService;
-import java.util.concurrent.TimeUnit;
 import java.util.function.Supplier;
 
 import javax.sql.DataSource;
@@ -21,7 +17,8 @@ import io.dbbudget.budget.InvalidBudgetException;
 import io.dbbudget.budget.PoolOverBudgetException;
 import io.dbbudget.budget.PoolPlan;
 import io.dbbudget.budget.ServerLimits;
-import io.dbbudget.server.BackgroundScheduler;
+import io.dbbudget.server.FleetMembership.FleetMember;
+import io.dbbudget.server.MemberState;
 import io.dbbudget.server.ServerLimitsReader;
 import org.apache.commons.logging.Log;
 import org.apache.commons.logging.LogFactory;
@@ -41,10 +38,6 @@ public class BudgetedPools implements AutoCloseable {
 
 	private static final Log logger = LogFactory.getLog(BudgetedPools.class);
 
-	private static final Duration FIRST_RETRY_DELAY = Duration.ofSeconds(1);
-
-	private static final Duration LONGEST_RETRY_DELAY = Duration.ofSeconds(30);
-
 	private final BudgetSettings settings;
 
 	private final Supplier<Collection<String>> poolNamesSupplier;
@@ -62,18 +55,27 @@ public class BudgetedPools implements AutoCloseable {
 
 	private boolean planned;
 
-	private @Nullable ScheduledExecutorService planCompleter;
+	private @Nullable PlanCompleter planCompleter;
+
+	private final PoolTrimmer trimmer = new PoolTrimmer();
 
 	private final @Nullable FleetSettings fleetSettings;
 
 	private @Nullable FleetCoordinator fleet;
 
-	// A member that has just joined holds its pools at min-pool-size until the others have
-	// seen it, so that the fleet's sum stays within the service budget
+	private @Nullable DemandSampler demand;
+
+	// A member holds its pools at min-pool-size until it has taken its first turn in the
+	// fleet, and again whenever coordination is lost
 	private boolean joiningFleet;
 
-	// Pools kept below their plan because growing was not yet safe
-	private boolean growthPending;
+	// The fleet counts more members than the server can give min-pool-size each
+	private boolean fleetOutgrown;
+
+	// The fleet's size and what this member's pools may hold in all, as last logged
+	private int fleetMembers;
+
+	private int fleetAllocation;
 
 	/**
 	 * Create a new instance.
@@ -151,9 +153,13 @@ public class BudgetedPools implements AutoCloseable {
 			throw new PoolOverBudgetException(PoolPlan.of(name, requestedMaximum, requestedMinimumIdle,
 					this.budget.poolBudget(name), BudgetMode.FAIL), this.budget);
 		}
-		PoolPlan plan = size(name, requestedMaximum, requestedMinimumIdle, poolBudget);
-		PoolResizer.apply(dataSource, plan);
-		this.pools.put(name, new BudgetedPool(name, dataSource, plan, startedEarly));
+		// A coordinated pool that holds its whole share whatever its load would keep the others
+		// from growing into what it does not use: unless it sets its own minimum-idle, it
+		// keeps min-pool-size idle and opens more as callers need them
+		int idleLimit = (this.fleetSettings != null && this.fleetSettings.demandAware() && requestedMinimumIdle < 0)
+				? this.settings.minPoolSize() : -1;
+		PoolPlan plan = size(name, requestedMaximum, requestedMinimumIdle, poolBudget).limitIdle(idleLimit);
+		apply(new BudgetedPool(name, dataSource, plan, startedEarly, idleLimit));
 		logDecision(plan);
 		return plan;
 	}
@@ -182,7 +188,8 @@ public class BudgetedPools implements AutoCloseable {
 			logger.warn("db-budget: could not read the server's connection limits (" + ex.getMessage()
 					+ "); pools start at db.budget.min-pool-size (" + this.settings.minPoolSize()
 					+ ") and are resized when the server answers");
-			startPlanCompleter(probe);
+			this.planCompleter = new PlanCompleter(probe, this::complete);
+			this.planCompleter.start();
 		}
 	}
 
@@ -193,12 +200,14 @@ public class BudgetedPools implements AutoCloseable {
 			return;
 		}
 		this.joiningFleet = true;
-		this.fleet = new FleetCoordinator(this.fleetSettings, probe, new FleetListener(), Clock.systemUTC());
+		this.demand = new DemandSampler(() -> getPools().stream().map(BudgetedPool::dataSource).toList());
+		this.demand.start(this.fleetSettings.heartbeat());
+		this.fleet = new FleetCoordinator(this.fleetSettings, probe, new FleetListener());
 		this.fleet.start();
 	}
 
 	private boolean holdingAtMinimum() {
-		return this.budget == null || this.joiningFleet;
+		return this.budget == null || this.joiningFleet || this.fleetOutgrown;
 	}
 
 	private @Nullable Integer poolBudget(String name) {
@@ -233,29 +242,6 @@ public class BudgetedPools implements AutoCloseable {
 		}
 	}
 
-	private void startPlanCompleter(DataSource probe) {
-		ScheduledExecutorService executor = BackgroundScheduler.create("db-budget-plan");
-		this.planCompleter = executor;
-		scheduleCompletion(executor, probe, FIRST_RETRY_DELAY);
-	}
-
-	private void scheduleCompletion(ScheduledExecutorService executor, DataSource probe, Duration delay) {
-		executor.schedule(() -> {
-			try {
-				complete(ServerLimitsReader.read(probe));
-				executor.shutdown();
-			}
-			catch (RuntimeException ex) {
-				logger.error("db-budget: completing the plan failed, pools stay at db.budget.min-pool-size", ex);
-				executor.shutdown();
-			}
-			catch (SQLException ex) {
-				Duration next = delay.multipliedBy(2);
-				scheduleCompletion(executor, probe, (next.compareTo(LONGEST_RETRY_DELAY) > 0) ? LONGEST_RETRY_DELAY : next);
-			}
-		}, delay.toMillis(), TimeUnit.MILLISECONDS);
-	}
-
 	/**
 	 * Completes a plan that started without the server's limits, and resizes every pool to it.
 	 * @param limits the server's limits
@@ -270,58 +256,102 @@ public class BudgetedPools implements AutoCloseable {
 					+ ". " + ex.getAction());
 			return;
 		}
-		resizeAll(true);
+		resizeAll();
 		logger.info("db-budget: the server answered, plan completed and pools resized\n" + describe());
 	}
 
 	/**
-	 * Called at every heartbeat of fleet coordination with the number of members seen.
-	 * @param members how many instances hold a slot of the group
-	 * @param mayGrow whether every other member has had a heartbeat since this one joined, so
-	 * that growing keeps the fleet within its budget
+	 * Takes this member's turn in the fleet: computes its share from what the members
+	 * published, resizes the pools to it and says what to publish.
+	 * @param slot this member's slot, or {@code -1} if it has none
+	 * @param members the members seen
+	 * @return this member's demand, connections held and allocation
 	 */
-	synchronized void membersSeen(int members, boolean mayGrow) {
-		if (this.budget == null || members < 1) {
-			return;
+	synchronized MemberState membersSeen(int slot, List<FleetMember> members) {
+		// No member wants more than its pools ask for, whatever its callers do
+		int demand = Math.min(this.demand.take(),
+				this.pools.values().stream().mapToInt((pool) -> pool.plan().requestedMaximum()).sum());
+		if (this.budget != null && slot >= 0 && !members.isEmpty()) {
+			share(slot, members, demand);
 		}
-		boolean changed = members != this.budget.instances();
-		if (!changed && !(mayGrow && (this.joiningFleet || this.growthPending))) {
-			return;
-		}
-		Budget next;
+		int held = this.pools.values().stream().mapToInt((pool) -> PoolActivity.of(pool.dataSource()).total()).sum();
+		return new MemberState(demand, held, allocation());
+	}
+
+	private void share(int slot, List<FleetMember> members, int demand) {
+		Budget counted;
 		try {
-			next = Budget.calculate(this.settings.withInstances(members), this.budget.server(), this.poolNames);
+			counted = Budget.calculate(this.settings.withInstances(members.size()), this.budget.server(),
+					this.poolNames);
 		}
 		catch (InvalidBudgetException ex) {
-			logger.error("db-budget: the fleet counts " + members + " members and the budget cannot be met, pools "
-					+ "keep their size: " + ex.getReason() + ". " + ex.getAction());
+			if (!this.fleetOutgrown) {
+				logger.error("db-budget: the fleet counts " + members.size() + " members and the budget cannot be met, "
+						+ "so pools are held at db.budget.min-pool-size until it can: " + ex.getReason() + ". "
+						+ ex.getAction());
+				this.fleetOutgrown = true;
+				resizeAll();
+			}
 			return;
 		}
-		this.budget = next;
-		if (mayGrow) {
-			this.joiningFleet = false;
+		if (this.fleetOutgrown) {
+			logger.info("db-budget: the fleet counts " + members.size() + " members and fits its budget again");
+			this.fleetOutgrown = false;
 		}
-		this.growthPending = resizeAll(mayGrow);
-		this.fleet.recordChange(members, next.perInstance());
-		logger.info("db-budget: fleet '" + this.fleetSettings.group() + "' counts " + members + " members, "
-				+ next.perInstance() + " connections per instance; pools " + this.pools.values()
-					.stream()
-					.map((pool) -> pool.name() + " " + pool.dataSource().getMaximumPoolSize())
-					.toList());
+		int floor = this.settings.minPoolSize() * this.poolNames.size();
+		int current = this.joiningFleet ? floor : allocation();
+		FleetShares share = FleetShares.of(counted.fleetPoolCapacity(), floor, this.fleetSettings.demandAware(), slot,
+				members, demand, current);
+		boolean joined = this.joiningFleet;
+		this.budget = counted.withAllocation(this.settings, share.allocation());
+		this.joiningFleet = false;
+		resizeAll();
+		int allocation = allocation();
+		if (joined || allocation != this.fleetAllocation || members.size() != this.fleetMembers) {
+			this.fleetAllocation = allocation;
+			this.fleetMembers = members.size();
+			this.fleet.recordChange(members.size(), this.budget.perInstance(), allocation);
+			logger.info("db-budget: fleet '" + this.fleetSettings.group() + "' counts " + members.size() + " members; "
+					+ "this one's demand " + demand + ", allocation " + allocation
+					+ ((share.allocation() < share.fair()) ? " (growing to " + share.fair() + " as others shrink)" : "")
+					+ "; pools " + this.pools.values()
+						.stream()
+						.map((pool) -> pool.name() + " " + pool.dataSource().getMaximumPoolSize())
+						.toList());
+		}
+	}
+
+	private int allocation() {
+		return this.pools.values().stream().mapToInt((pool) -> pool.plan().maximumPoolSize()).sum();
 	}
 
 	synchronized void coordinationLost() {
 		this.joiningFleet = true;
-		resizeAll(false);
+		resizeAll();
+	}
+
+	synchronized void limitsRead(ServerLimits limits) {
+		if (this.budget == null || limits.equals(this.budget.server())) {
+			return;
+		}
+		try {
+			this.budget = Budget.calculate(this.settings.withInstances(this.budget.instances()), limits, this.poolNames);
+			logger.info("db-budget: the server came back with other limits (max_connections "
+					+ limits.maxConnections() + ", " + limits.usableConnections() + " usable); the fleet's shares "
+					+ "follow from the next heartbeat");
+		}
+		catch (InvalidBudgetException ex) {
+			logger.error("db-budget: the server came back with limits that cannot meet the budget, pools stay at "
+					+ "db.budget.min-pool-size: " + ex.getReason() + ". " + ex.getAction());
+			this.fleetOutgrown = true;
+		}
 	}
 
 	/**
-	 * Resizes every pool to the current plan.
-	 * @param mayGrow whether pools may grow, or only shrink
-	 * @return whether a pool was kept below its plan
+	 * Resizes every pool to the current plan. A pool that shrinks closes exactly what it
+	 * holds above its new size, on the trimmer's thread, never under this object's lock.
 	 */
-	private boolean resizeAll(boolean mayGrow) {
-		boolean heldBack = false;
+	private void resizeAll() {
 		for (BudgetedPool pool : List.copyOf(this.pools.values())) {
 			PoolPlan requested = pool.plan();
 			PoolPlan plan = size(pool.name(), requested.requestedMaximum(), requested.requestedMinimumIdle(),
@@ -333,14 +363,50 @@ public class BudgetedPools implements AutoCloseable {
 				plan = PoolPlan.of(pool.name(), plan.requestedMaximum(), plan.requestedMinimumIdle(), plan.budget(),
 						BudgetMode.ENFORCE);
 			}
-			if (!mayGrow && plan.maximumPoolSize() > pool.dataSource().getMaximumPoolSize()) {
-				heldBack = true;
-				continue;
-			}
-			PoolResizer.apply(pool.dataSource(), plan);
-			this.pools.put(pool.name(), pool.withPlan(plan));
+			apply(pool.withPlan(plan.limitIdle(pool.idleLimit())));
 		}
-		return heldBack;
+	}
+
+	private void apply(BudgetedPool pool) {
+		if (PoolResizer.apply(pool.dataSource(), pool.plan())) {
+			this.trimmer.trim(pool.dataSource());
+		}
+		this.pools.put(pool.name(), pool);
+	}
+
+	/**
+	 * Closes a pool's idle connections now, and from then on keeps at most
+	 * {@code min-pool-size} idle (or its own {@code minimum-idle}, if lower): more open only
+	 * when callers need them.
+	 * @param name the pool's bean name
+	 * @return how many idle connections were closed
+	 */
+	public int closeIdle(String name) {
+		BudgetedPool pool = limitIdle(name, this.settings.minPoolSize());
+		return (pool != null) ? PoolTrimmer.closeIdle(pool.dataSource(), Integer.MAX_VALUE) : 0;
+	}
+
+	/**
+	 * Disposes a pool softly: idle connections close now, those in use when they are
+	 * returned, and from then on the pool keeps no idle connection: it opens one when a caller
+	 * needs it.
+	 * @param name the pool's bean name
+	 */
+	public void dispose(String name) {
+		BudgetedPool pool = limitIdle(name, 0);
+		if (pool != null && pool.dataSource().getHikariPoolMXBean() != null) {
+			pool.dataSource().getHikariPoolMXBean().softEvictConnections();
+		}
+	}
+
+	private synchronized @Nullable BudgetedPool limitIdle(String name, int idleLimit) {
+		BudgetedPool pool = this.pools.get(name);
+		if (pool == null) {
+			return null;
+		}
+		BudgetedPool limited = pool.withIdleLimit(idleLimit);
+		apply(limited.withPlan(limited.plan().limitIdle(limited.idleLimit())));
+		return limited;
 	}
 
 	/**
@@ -394,31 +460,42 @@ public class BudgetedPools implements AutoCloseable {
 
 	@Override
 	public void close() {
-		ScheduledExecutorService planCompleter;
+		PlanCompleter planCompleter;
 		FleetCoordinator fleet;
-		// Outside this object's lock: a heartbeat holds the coordinator's lock and waits for ours
+		DemandSampler demand;
+		// Outside this object's lock: a heartbeat may be waiting for it
 		synchronized (this) {
 			planCompleter = this.planCompleter;
 			fleet = this.fleet;
+			demand = this.demand;
 		}
 		if (planCompleter != null) {
-			planCompleter.shutdownNow();
+			planCompleter.close();
 		}
 		if (fleet != null) {
 			fleet.close();
 		}
+		if (demand != null) {
+			demand.close();
+		}
+		this.trimmer.close();
 	}
 
 	private final class FleetListener implements FleetCoordinator.Listener {
 
 		@Override
-		public void membersSeen(int members, boolean mayGrow) {
-			BudgetedPools.this.membersSeen(members, mayGrow);
+		public MemberState membersSeen(int slot, List<FleetMember> members) {
+			return BudgetedPools.this.membersSeen(slot, members);
 		}
 
 		@Override
 		public void coordinationLost() {
 			BudgetedPools.this.coordinationLost();
+		}
+
+		@Override
+		public void limitsRead(ServerLimits limits) {
+			BudgetedPools.this.limitsRead(limits);
 		}
 
 	}
@@ -431,11 +508,19 @@ public class BudgetedPools implements AutoCloseable {
 	 * @param plan how it is sized
 	 * @param startedEarly whether the pool had started before it was registered, so that only
 	 * its size could be changed, at run time
+	 * @param idleLimit the most idle connections it keeps once {@code close-idle} or a dispose
+	 * has made it elastic, or {@code -1} for its own {@code minimum-idle}
 	 */
-	public record BudgetedPool(String name, HikariDataSource dataSource, PoolPlan plan, boolean startedEarly) {
+	public record BudgetedPool(String name, HikariDataSource dataSource, PoolPlan plan, boolean startedEarly,
+			int idleLimit) {
 
 		BudgetedPool withPlan(PoolPlan plan) {
-			return new BudgetedPool(this.name, this.dataSource, plan, this.startedEarly);
+			return new BudgetedPool(this.name, this.dataSource, plan, this.startedEarly, this.idleLimit);
+		}
+
+		BudgetedPool withIdleLimit(int idleLimit) {
+			int limit = (this.idleLimit >= 0) ? Math.min(this.idleLimit, idleLimit) : idleLimit;
+			return new BudgetedPool(this.name, this.dataSource, this.plan, this.startedEarly, limit);
 		}
 
 	}

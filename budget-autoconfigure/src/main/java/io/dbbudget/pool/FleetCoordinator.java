@@ -2,8 +2,6 @@ package io.dbbudget.pool;
 
 import java.sql.Connection;
 import java.sql.SQLException;
-import java.time.Clock;
-import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayDeque;
 import java.util.Deque;
@@ -14,17 +12,24 @@ import java.util.concurrent.TimeUnit;
 
 import javax.sql.DataSource;
 
+import io.dbbudget.budget.ServerLimits;
 import io.dbbudget.server.BackgroundScheduler;
 import io.dbbudget.server.FleetMembership;
+import io.dbbudget.server.FleetMembership.FleetMember;
+import io.dbbudget.server.MemberState;
+import io.dbbudget.server.ServerLimitsReader;
 import org.apache.commons.logging.Log;
 import org.apache.commons.logging.LogFactory;
 import org.jspecify.annotations.Nullable;
 
 /**
  * Counts the instances of a fleet through PostgreSQL: this instance holds a slot of its group
- * on one connection of its own, and every heartbeat reads the group's held slots. When the
- * count changes the listener resizes the pools; a member that has just joined may not grow
- * until the others have had a heartbeat to see it.
+ * on one connection of its own, and at every heartbeat takes its turn to read the members and
+ * what they published, and to publish its own demand and allocation.
+ * <p>
+ * Only the heartbeat thread touches the connection. What the endpoint and the metrics read is
+ * an immutable snapshot, so they answer at once even while a heartbeat waits on a server that
+ * does not answer.
  *
  * @author db-budget team
  */
@@ -34,6 +39,8 @@ public class FleetCoordinator implements AutoCloseable {
 
 	private static final int HISTORY_SIZE = 10;
 
+	private static final long CLOSE_WAIT_MILLIS = 1000;
+
 	private final FleetSettings settings;
 
 	private final int groupKey;
@@ -42,54 +49,60 @@ public class FleetCoordinator implements AutoCloseable {
 
 	private final Listener listener;
 
-	private final Clock clock;
-
 	private final ScheduledExecutorService executor;
 
-	private final Deque<ShareChange> history = new ArrayDeque<>();
+	// Written by the heartbeat thread only, read by anyone
+	private volatile FleetState state;
 
+	private volatile boolean closed;
+
+	// Confined to the heartbeat thread, except for close() once the thread has stopped
 	private @Nullable Connection connection;
 
 	private OptionalInt slot = OptionalInt.empty();
 
-	private List<Integer> members = List.of();
-
-	private @Nullable Instant joinedAt;
-
-	private @Nullable Instant lastHeartbeat;
+	private boolean joinedBefore;
 
 	private boolean lost;
 
-	FleetCoordinator(FleetSettings settings, DataSource connectionSource, Listener listener, Clock clock) {
+	FleetCoordinator(FleetSettings settings, DataSource connectionSource, Listener listener) {
 		this.settings = settings;
 		this.groupKey = FleetMembership.groupKey(settings.group());
 		this.connectionSource = connectionSource;
 		this.listener = listener;
-		this.clock = clock;
 		this.executor = BackgroundScheduler.create("db-budget-fleet");
+		this.state = new FleetState(settings.group(), null, List.of(), null, false, List.of());
 	}
 
 	void start() {
-		this.executor.scheduleWithFixedDelay(this::heartbeat, 0, this.settings.heartbeat().toMillis(),
-				TimeUnit.MILLISECONDS);
+		this.executor.scheduleWithFixedDelay(BackgroundScheduler.guarded("fleet coordination", this::heartbeat), 0,
+				this.settings.heartbeat().toMillis(), TimeUnit.MILLISECONDS);
 	}
 
-	synchronized void heartbeat() {
+	void heartbeat() {
+		if (this.closed) {
+			return;
+		}
 		try {
 			Connection connection = connection();
-			List<Integer> previous = this.members;
-			this.members = FleetMembership.members(connection, this.groupKey);
-			this.lastHeartbeat = this.clock.instant();
-			// A member that vanished may only have lost its coordination session: it holds its
-			// pools at min-pool-size from its next heartbeat on, so grow one heartbeat later
-			boolean shrunk = this.members.size() < previous.size();
+			if (connection == null) {
+				return;
+			}
+			int slot = this.slot.orElse(-1);
+			List<FleetMember> members = FleetMembership.takeTurn(connection, this.groupKey,
+					this.settings.heartbeat().dividedBy(2), (seen) -> this.listener.membersSeen(slot, seen));
+			if (members == null) {
+				// Another member held the turn too long: keep what was published, try next time
+				return;
+			}
 			this.lost = false;
-			this.listener.membersSeen(this.members.size(), hasBeenSeen() && !shrunk);
+			publishState(members, true);
 		}
 		catch (SQLException | RuntimeException ex) {
 			closeConnection();
+			publishState(null, false);
 			if (!this.lost) {
-				String what = (this.joinedAt != null) ? "lost fleet coordination" : "could not join the fleet";
+				String what = this.joinedBefore ? "lost fleet coordination" : "could not join the fleet";
 				logger.warn("db-budget: " + what + " (" + ex.getMessage() + "); holding pools at min-pool-size until the "
 						+ "fleet counts this instance, and trying again at the next heartbeat");
 				this.lost = true;
@@ -98,44 +111,59 @@ public class FleetCoordinator implements AutoCloseable {
 		}
 	}
 
-	private Connection connection() throws SQLException {
+	private @Nullable Connection connection() throws SQLException {
 		if (this.connection != null && !this.connection.isClosed()) {
 			return this.connection;
 		}
 		Connection connection = this.connectionSource.getConnection();
 		try {
+			if (this.joinedBefore) {
+				// The server may have come back with other limits: read them before counting
+				this.listener.limitsRead(ServerLimitsReader.read(connection));
+			}
 			this.slot = FleetMembership.join(connection, this.groupKey);
 		}
-		catch (SQLException ex) {
+		catch (SQLException | RuntimeException ex) {
 			connection.close();
 			throw ex;
 		}
+		if (this.closed) {
+			// close() ran while this thread was connecting: leave no phantom member behind
+			connection.close();
+			return null;
+		}
 		this.connection = connection;
-		this.joinedAt = this.clock.instant();
+		this.joinedBefore = true;
 		logger.info("db-budget: joined fleet '" + this.settings.group() + "' as slot " + slotText());
 		return connection;
 	}
 
-	private boolean hasBeenSeen() {
-		// Every other member has had a heartbeat since this one joined
-		return this.joinedAt != null
-				&& !this.clock.instant().isBefore(this.joinedAt.plus(this.settings.heartbeat()));
+	private void publishState(@Nullable List<FleetMember> seen, boolean connected) {
+		FleetState previous = this.state;
+		Integer slot = this.slot.isPresent() ? this.slot.getAsInt() : null;
+		List<Member> members = (seen != null) ? seen.stream().map((member) -> Member.of(member, slot)).toList()
+				: previous.members();
+		this.state = new FleetState(this.settings.group(), slot, members,
+				connected ? Instant.now() : previous.lastHeartbeat(), connected, previous.history());
 	}
 
-	synchronized void recordChange(int members, int perInstance) {
-		if (this.history.size() == HISTORY_SIZE) {
-			this.history.removeFirst();
+	void recordChange(int members, int perInstance, int allocation) {
+		FleetState previous = this.state;
+		Deque<ShareChange> history = new ArrayDeque<>(previous.history());
+		if (history.size() == HISTORY_SIZE) {
+			history.removeFirst();
 		}
-		this.history.addLast(new ShareChange(this.clock.instant(), members, perInstance));
+		history.addLast(new ShareChange(Instant.now(), members, perInstance, allocation));
+		this.state = new FleetState(previous.group(), previous.slot(), previous.members(), previous.lastHeartbeat(),
+				previous.connected(), List.copyOf(history));
 	}
 
 	/**
-	 * What this instance knows of its fleet now.
+	 * What this instance knows of its fleet now. Never waits on the server.
 	 * @return the state
 	 */
-	public synchronized FleetState state() {
-		return new FleetState(this.settings.group(), this.slot.isPresent() ? this.slot.getAsInt() : null,
-				this.members, this.lastHeartbeat, !this.lost && this.connection != null, List.copyOf(this.history));
+	public FleetState state() {
+		return this.state;
 	}
 
 	private String slotText() {
@@ -157,24 +185,43 @@ public class FleetCoordinator implements AutoCloseable {
 
 	@Override
 	public void close() {
+		this.closed = true;
 		this.executor.shutdownNow();
-		synchronized (this) {
-			closeConnection();
+		try {
+			// A heartbeat in flight finishes its statement or its connect timeout; past this
+			// wait the connection is closed under it, which ends its statement
+			this.executor.awaitTermination(CLOSE_WAIT_MILLIS, TimeUnit.MILLISECONDS);
 		}
+		catch (InterruptedException ex) {
+			Thread.currentThread().interrupt();
+		}
+		closeConnection();
 	}
 
 	/**
-	 * Told the size of the fleet at every heartbeat.
+	 * Told what the fleet looks like at every heartbeat.
 	 */
 	interface Listener {
 
-		void membersSeen(int members, boolean mayGrow);
+		/**
+		 * Decides this member's share from the members seen, while it holds the group's turn.
+		 * @param slot this member's slot, or {@code -1} if it has none
+		 * @param members the members and what they published
+		 * @return what this member publishes
+		 */
+		MemberState membersSeen(int slot, List<FleetMember> members);
 
 		/**
 		 * The coordination session is gone: the others stop counting this instance at their
 		 * next heartbeat and may grow into its share.
 		 */
 		void coordinationLost();
+
+		/**
+		 * The server answered again after coordination was lost, with these limits.
+		 * @param limits the limits read
+		 */
+		void limitsRead(ServerLimits limits);
 
 	}
 
@@ -183,13 +230,35 @@ public class FleetCoordinator implements AutoCloseable {
 	 *
 	 * @param group the group's name
 	 * @param slot this instance's slot, or {@code null} while it has none
-	 * @param members the slots held in the group at the last heartbeat
+	 * @param members the members seen at the last heartbeat, with what each published
 	 * @param lastHeartbeat when the members were last read
 	 * @param connected whether the coordination connection is up
 	 * @param history the last changes of this instance's share
 	 */
-	public record FleetState(String group, @Nullable Integer slot, List<Integer> members,
+	public record FleetState(String group, @Nullable Integer slot, List<Member> members,
 			@Nullable Instant lastHeartbeat, boolean connected, List<ShareChange> history) {
+
+	}
+
+	/**
+	 * A member as this instance saw it at its last heartbeat.
+	 *
+	 * @param slot its slot
+	 * @param self whether it is this instance
+	 * @param demand the connections it would have used since its last heartbeat, or
+	 * {@code null} if it has published nothing
+	 * @param held the connections it held
+	 * @param allocation the connections its pools may hold
+	 */
+	public record Member(int slot, boolean self, @Nullable Integer demand, @Nullable Integer held,
+			@Nullable Integer allocation) {
+
+		static Member of(FleetMember member, @Nullable Integer ownSlot) {
+			MemberState state = member.state();
+			boolean self = ownSlot != null && ownSlot == member.slot();
+			return (state != null) ? new Member(member.slot(), self, state.demand(), state.held(), state.allocation())
+					: new Member(member.slot(), self, null, null, null);
+		}
 
 	}
 
@@ -198,9 +267,11 @@ public class FleetCoordinator implements AutoCloseable {
 	 *
 	 * @param at when
 	 * @param members how many members there were
-	 * @param perInstance the connections per instance from then on
+	 * @param perInstance the connections of this instance from then on, its coordination
+	 * connection included
+	 * @param allocation the connections its pools may hold from then on
 	 */
-	public record ShareChange(Instant at, int members, int perInstance) {
+	public record ShareChange(Instant at, int members, int perInstance, int allocation) {
 
 	}
 

@@ -7,8 +7,10 @@ import java.time.Duration;
  *
  * @param group the group the fleet's instances join: one per service
  * @param heartbeat how often the members are counted
+ * @param demandAware whether members share the fleet's connections by demand rather than
+ * equally
  * @author db-budget team
  */
-public record FleetSettings(String group, Duration heartbeat) {
+public record FleetSettings(String group, Duration heartbeat, boolean demandAware) {
 
 }

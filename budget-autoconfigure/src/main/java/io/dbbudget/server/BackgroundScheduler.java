@@ -3,6 +3,9 @@ package io.dbbudget.server;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 
+import org.apache.commons.logging.Log;
+import org.apache.commons.logging.LogFactory;
+
 /**
  * The single background thread each of db-budget's periodic tasks runs on: a daemon, so that
  * it never keeps the JVM alive, named so that thread dumps say what it is.
@@ -11,7 +14,27 @@ import java.util.concurrent.ScheduledExecutorService;
  */
 public final class BackgroundScheduler {
 
+	private static final Log logger = LogFactory.getLog(BackgroundScheduler.class);
+
 	private BackgroundScheduler() {
+	}
+
+	/**
+	 * A periodic task that survives its own failures: a scheduled task that throws is never
+	 * run again, and a pool whose resizing stops silently stays at its last size.
+	 * @param what what the task does, for the log
+	 * @param task the task
+	 * @return the guarded task
+	 */
+	public static Runnable guarded(String what, Runnable task) {
+		return () -> {
+			try {
+				task.run();
+			}
+			catch (Throwable ex) {
+				logger.error("db-budget: " + what + " failed, and runs again at its next turn", ex);
+			}
+		};
 	}
 
 	/**

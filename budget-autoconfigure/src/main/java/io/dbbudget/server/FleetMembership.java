@@ -5,10 +5,14 @@ import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.OptionalInt;
+import java.util.function.Function;
 import java.util.zip.CRC32;
+
+import org.jspecify.annotations.Nullable;
 
 /**
  * Membership of a fleet through PostgreSQL's session-level advisory locks: each member holds
@@ -24,12 +28,23 @@ public final class FleetMembership {
 
 	private static final String TRY_LOCK = "SELECT pg_try_advisory_lock(?, ?)";
 
-	// The two-int form of an advisory lock shows as classid = key1, objid = key2, objsubid = 2
+	// The two-int form of an advisory lock shows as classid = key1, objid = key2, objsubid = 2.
+	// The coordination session's name carries what its member published.
 	private static final String MEMBERS = """
-			SELECT objid::bigint FROM pg_locks
-			WHERE locktype = 'advisory' AND objsubid = 2 AND granted AND classid::bigint = ?
-			  AND database = (SELECT oid FROM pg_database WHERE datname = current_database())
+			SELECT l.objid::bigint, a.application_name
+			FROM pg_locks l LEFT JOIN pg_stat_activity a ON a.pid = l.pid
+			WHERE l.locktype = 'advisory' AND l.objsubid = 2 AND l.granted AND l.classid::bigint = ?
+			  AND l.database = (SELECT oid FROM pg_database WHERE datname = current_database())
 			ORDER BY 1""";
+
+	// The one-bigint form (objsubid = 1) never shows among the members
+	private static final String TAKE_TURN = "SELECT pg_advisory_xact_lock(?)";
+
+	private static final String LOCK_TIMEOUT = "SELECT set_config('lock_timeout', ?, true)";
+
+	private static final String PUBLISH = "SELECT set_config('application_name', ?, false)";
+
+	private static final String LOCK_NOT_AVAILABLE = "55P03";
 
 	private FleetMembership() {
 	}
@@ -71,23 +86,93 @@ public final class FleetMembership {
 	}
 
 	/**
-	 * The slots held in a group now, this member's included.
+	 * The members of a group now, this member included, with what each published.
 	 * @param connection any connection to the group's database
 	 * @param groupKey the group's key
-	 * @return the held slots, in order
+	 * @return the members, in slot order
 	 * @throws SQLException if the server cannot be asked
 	 */
-	public static List<Integer> members(Connection connection, int groupKey) throws SQLException {
+	public static List<FleetMember> members(Connection connection, int groupKey) throws SQLException {
 		try (PreparedStatement statement = connection.prepareStatement(MEMBERS)) {
 			statement.setLong(1, groupKey);
-			List<Integer> slots = new ArrayList<>();
+			List<FleetMember> members = new ArrayList<>();
 			try (ResultSet result = statement.executeQuery()) {
 				while (result.next()) {
-					slots.add((int) result.getLong(1));
+					members.add(new FleetMember((int) result.getLong(1), MemberState.parse(result.getString(2))));
 				}
 			}
-			return slots;
+			return members;
 		}
+	}
+
+	/**
+	 * One member's turn: reads the group's members and publishes what this member decides
+	 * from them, while no other member of the group takes its turn. Members that read the
+	 * same published states one after the other never both grow into the same spare
+	 * connections.
+	 * @param connection the member's own connection, which holds its slot
+	 * @param groupKey the group's key
+	 * @param wait how long to wait for the turn
+	 * @param decision what to publish, given the members
+	 * @return the members read, or {@code null} if the turn could not be had in time (the
+	 * state published before stays)
+	 * @throws SQLException if the server cannot be asked
+	 */
+	public static @Nullable List<FleetMember> takeTurn(Connection connection, int groupKey, Duration wait,
+			Function<List<FleetMember>, MemberState> decision) throws SQLException {
+		boolean autoCommit = connection.getAutoCommit();
+		connection.setAutoCommit(false);
+		try {
+			execute(connection, LOCK_TIMEOUT, Math.max(1, wait.toMillis()) + "ms");
+			try (PreparedStatement turn = connection.prepareStatement(TAKE_TURN)) {
+				turn.setLong(1, (long) groupKey << 32);
+				turn.execute();
+			}
+			List<FleetMember> members = members(connection, groupKey);
+			execute(connection, PUBLISH, decision.apply(members).encode());
+			connection.commit();
+			return members;
+		}
+		catch (SQLException ex) {
+			rollbackQuietly(connection);
+			if (LOCK_NOT_AVAILABLE.equals(ex.getSQLState())) {
+				return null;
+			}
+			throw ex;
+		}
+		finally {
+			if (!connection.isClosed()) {
+				connection.setAutoCommit(autoCommit);
+			}
+		}
+	}
+
+	private static void execute(Connection connection, String sql, String value) throws SQLException {
+		try (PreparedStatement statement = connection.prepareStatement(sql)) {
+			statement.setString(1, value);
+			statement.execute();
+		}
+	}
+
+	private static void rollbackQuietly(Connection connection) {
+		try {
+			if (!connection.isClosed()) {
+				connection.rollback();
+			}
+		}
+		catch (SQLException ex) {
+			// The session is gone: the transaction went with it
+		}
+	}
+
+	/**
+	 * A member of a group.
+	 *
+	 * @param slot the slot it holds
+	 * @param state what it published, or {@code null} if it has published nothing
+	 */
+	public record FleetMember(int slot, @Nullable MemberState state) {
+
 	}
 
 }

@@ -80,7 +80,7 @@ public class ServerActivityMonitor implements AutoCloseable {
 	public synchronized void start() {
 		if (this.sampler == null && !this.closed) {
 			ScheduledExecutorService sampler = BackgroundScheduler.create("db-budget-server-sample");
-			sampler.scheduleWithFixedDelay(this::sample, 0, this.interval.toMillis(), TimeUnit.MILLISECONDS);
+			sampler.scheduleWithFixedDelay(BackgroundScheduler.guarded("sampling the server", this::sample), 0, this.interval.toMillis(), TimeUnit.MILLISECONDS);
 			this.sampler = sampler;
 		}
 	}

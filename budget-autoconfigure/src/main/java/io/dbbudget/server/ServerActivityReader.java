@@ -11,6 +11,8 @@ import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.Map;
 
+import org.jspecify.annotations.Nullable;
+
 /**
  * Reads what the server's client sessions are doing from {@code pg_stat_activity}. Any role
  * may read it: no superuser or monitoring privilege is needed.
@@ -53,11 +55,20 @@ public final class ServerActivityReader {
 				maxConnections = result.getInt(4);
 				connections += sessions;
 				byState.merge((state != null) ? state : ServerActivity.UNKNOWN_STATE, sessions, Integer::sum);
-				byApplication.merge((application != null) ? application : "", sessions, Integer::sum);
+				byApplication.merge(applicationLabel(application), sessions, Integer::sum);
 			}
 		}
 		return new ServerActivity(maxConnections, connections, mostFirst(byState), mostFirst(byApplication),
 				Instant.now());
+	}
+
+	// Coordination sessions publish their member's state in their name, which changes with
+	// every heartbeat: one label for all of them keeps the metric's tags few
+	private static String applicationLabel(@Nullable String application) {
+		if (application == null) {
+			return "";
+		}
+		return application.startsWith(MemberState.PREFIX) ? MemberState.PREFIX : application;
 	}
 
 	private static Map<String, Integer> mostFirst(Map<String, Integer> counts) {

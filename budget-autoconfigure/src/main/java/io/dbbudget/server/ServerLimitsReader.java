@@ -35,9 +35,19 @@ public final class ServerLimitsReader {
 	 * @throws SQLException if the server cannot be reached or asked
 	 */
 	public static ServerLimits read(DataSource dataSource) throws SQLException {
-		try (Connection connection = dataSource.getConnection();
-				Statement statement = connection.createStatement();
-				ResultSet result = statement.executeQuery(QUERY)) {
+		try (Connection connection = dataSource.getConnection()) {
+			return read(connection);
+		}
+	}
+
+	/**
+	 * Reads the limits on a connection that stays open.
+	 * @param connection where to read them
+	 * @return the server's limits
+	 * @throws SQLException if the server cannot be asked
+	 */
+	public static ServerLimits read(Connection connection) throws SQLException {
+		try (Statement statement = connection.createStatement(); ResultSet result = statement.executeQuery(QUERY)) {
 			result.next();
 			return new ServerLimits(result.getInt(1), result.getInt(2) + result.getInt(3), result.getInt(4),
 					result.getInt(5), ServerLimits.Source.SERVER);

@@ -34,10 +34,10 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 /**
- * Tests for fleet coordination: several application contexts in one group on a real
- * PostgreSQL server, whose role {@code CONNECTION LIMIT} is the service's budget. Every pool
- * follows the live count of members, and the sum of the pools' maxima is sampled often and
- * never exceeds the budget.
+ * Tests for fleet coordination with equal shares: several application contexts in one group
+ * on a real PostgreSQL server, whose role {@code CONNECTION LIMIT} is the service's budget.
+ * Every pool follows the live count of members, and the sum of the pools' maxima is sampled
+ * often and never exceeds the budget.
  */
 class FleetCoordinationTests {
 
@@ -127,7 +127,8 @@ class FleetCoordinationTests {
 						"spring.datasource.username=" + database.username(),
 						"spring.datasource.password=" + database.password(),
 						"spring.datasource.hikari.maximum-pool-size=20", "spring.application.name=fleet-orders",
-						"db.budget.coordination.enabled=true", "db.budget.coordination.heartbeat=" + HEARTBEAT.toMillis() + "ms")
+						"db.budget.coordination.enabled=true", "db.budget.coordination.demand-aware=false",
+						"db.budget.coordination.heartbeat=" + HEARTBEAT.toMillis() + "ms")
 				.run());
 		}
 	}

@@ -9,7 +9,6 @@ import java.util.List;
 import java.util.Map;
 
 import com.zaxxer.hikari.HikariDataSource;
-import com.zaxxer.hikari.HikariPoolMXBean;
 import io.dbbudget.budget.Budget;
 import io.dbbudget.budget.BudgetMode;
 import io.dbbudget.budget.InvalidBudgetException;
@@ -128,7 +127,15 @@ public class DbConnectionsEndpoint {
 		// Pools first: their idle connections are then closing and cannot be handed out, and
 		// those the pools open again are too young to match, so the server never ends a session
 		// that a pool is about to lend
-		Map<String, EvictedPool> pools = evict(this.budgetedPools.getPools());
+		Map<String, EvictedPool> pools = new LinkedHashMap<>();
+		for (BudgetedPool pool : this.budgetedPools.getPools()) {
+			PoolActivity before = PoolActivity.of(pool.dataSource());
+			int closed = this.budgetedPools.closeIdle(pool.name());
+			pools.put(pool.name(), new EvictedPool(closed, 0, pool.dataSource().getMinimumIdle(),
+					"keeps at most " + pool.dataSource().getMinimumIdle() + " idle; " + before.active()
+							+ " in use stay open; more open when callers need them, up to "
+							+ pool.dataSource().getMaximumPoolSize()));
+		}
 		IdleSessionTermination server = terminateIdleSessions();
 		this.monitor.refresh();
 		return new ClosedIdleDescriptor(pools, server);
@@ -162,24 +169,16 @@ public class DbConnectionsEndpoint {
 	}
 
 	private DisposedPoolsDescriptor disposed(List<BudgetedPool> pools) {
-		Map<String, EvictedPool> evicted = evict(pools);
-		this.monitor.refresh();
-		return new DisposedPoolsDescriptor(evicted);
-	}
-
-	private static Map<String, EvictedPool> evict(List<BudgetedPool> pools) {
 		Map<String, EvictedPool> evicted = new LinkedHashMap<>();
 		for (BudgetedPool pool : pools) {
 			PoolActivity before = PoolActivity.of(pool.dataSource());
-			HikariPoolMXBean poolBean = pool.dataSource().getHikariPoolMXBean();
-			if (poolBean != null) {
-				// Hikari has no way to close idle connections only. Soft eviction closes them now
-				// and closes those in use when they are returned, never under their user.
-				poolBean.softEvictConnections();
-			}
-			evicted.put(pool.name(), new EvictedPool(before.idle(), before.active()));
+			this.budgetedPools.dispose(pool.name());
+			evicted.put(pool.name(), new EvictedPool(before.idle(), before.active(), 0,
+					"keeps no idle connection; the " + before.active() + " in use close when returned; a connection "
+							+ "opens when a caller needs one, up to " + pool.dataSource().getMaximumPoolSize()));
 		}
-		return evicted;
+		this.monitor.refresh();
+		return new DisposedPoolsDescriptor(evicted);
 	}
 
 	private IdleSessionTermination terminateIdleSessions() {
@@ -365,8 +364,10 @@ public class DbConnectionsEndpoint {
 	 *
 	 * @param closedIdle idle connections, closed at once
 	 * @param closingOnReturn connections in use, closed when their user returns them
+	 * @param minimumIdle the idle connections the pool keeps from now on
+	 * @param next what the pool does from now on
 	 */
-	public record EvictedPool(int closedIdle, int closingOnReturn) {
+	public record EvictedPool(int closedIdle, int closingOnReturn, int minimumIdle, String next) {
 
 	}
 

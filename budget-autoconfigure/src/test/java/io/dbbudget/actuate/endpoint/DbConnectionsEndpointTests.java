@@ -13,7 +13,10 @@ import io.dbbudget.test.TestDatabase;
 import io.dbbudget.test.TestWebApplication;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.MethodOrderer;
+import org.junit.jupiter.api.Order;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestMethodOrder;
 
 import org.springframework.boot.test.json.BasicJsonTester;
 import org.springframework.boot.test.json.JsonContent;
@@ -26,6 +29,7 @@ import static org.awaitility.Awaitility.await;
  * database whose role has a connection limit of 12, so that the budget is known: 12 usable
  * connections, 2 instances, 6 per instance.
  */
+@TestMethodOrder(MethodOrderer.OrderAnnotation.class)
 class DbConnectionsEndpointTests {
 
 	private static final int ROLE_LIMIT = 12;
@@ -55,7 +59,10 @@ class DbConnectionsEndpointTests {
 		database.close();
 	}
 
+	// First: a dispose leaves the pool keeping no idle connection, and this test reads the
+	// minimum idle the pool was configured with
 	@Test
+	@Order(1)
 	void statusShowsTheBudgetWithItsSourcesEveryPoolAndTheServer() throws SQLException {
 		// The superuser's session first: a sample that shows the other one shows it too
 		try (Connection admin = database.adminConnection(); Session billing = Sessions.idle(database, "billing")) {

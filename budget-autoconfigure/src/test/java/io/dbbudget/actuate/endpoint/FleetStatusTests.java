@@ -47,12 +47,17 @@ class FleetStatusTests {
 		JsonContent<Object> status = status();
 		assertThat(status).extractingJsonPathStringValue("$.fleet.group").isEqualTo("fleet-status");
 		assertThat(status).extractingJsonPathNumberValue("$.fleet.slot").isEqualTo(0);
-		assertThat(status).extractingJsonPathArrayValue("$.fleet.members").containsExactly(0);
+		assertThat(status).extractingJsonPathArrayValue("$.fleet.members[*].slot").containsExactly(0);
+		assertThat(status).extractingJsonPathBooleanValue("$.fleet.members[0].self").isTrue();
+		assertThat(status).extractingJsonPathNumberValue("$.fleet.members[0].allocation").isEqualTo(6);
+		assertThat(status).hasJsonPathNumberValue("$.fleet.members[0].demand");
+		assertThat(status).hasJsonPathNumberValue("$.fleet.members[0].held");
 		assertThat(status).extractingJsonPathBooleanValue("$.fleet.connected").isTrue();
 		assertThat(status).extractingJsonPathStringValue("$.fleet.lastHeartbeat").isNotBlank();
 		assertThat(status).extractingJsonPathNumberValue("$.fleet.history[0].members").isEqualTo(1);
 		// 10 less 3 kept for a joining instance, 1 of them for coordination
 		assertThat(status).extractingJsonPathNumberValue("$.fleet.history[0].perInstance").isEqualTo(7);
+		assertThat(status).extractingJsonPathNumberValue("$.fleet.history[0].allocation").isEqualTo(6);
 		assertThat(status).extractingJsonPathNumberValue("$.pools.dataSource.maximumPoolSize").isEqualTo(6);
 	}
 

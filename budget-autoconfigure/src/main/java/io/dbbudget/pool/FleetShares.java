@@ -1,0 +1,54 @@
+package io.dbbudget.pool;
+
+import java.util.List;
+
+import io.dbbudget.budget.FairShare;
+import io.dbbudget.server.FleetMembership.FleetMember;
+import io.dbbudget.server.MemberState;
+
+/**
+ * This member's share of its fleet's pool capacity, from what every member published. The fair
+ * share is the same for every member that reads the same states; applying it is not: a member
+ * shrinks to it at once, but grows only into connections the others have visibly given up, so
+ * that the fleet's connections never add up past the capacity while shares move.
+ *
+ * @param fair the share this member should have
+ * @param allocation what its pools may hold now
+ * @author db-budget team
+ */
+record FleetShares(int fair, int allocation) {
+
+	/**
+	 * Computes this member's share.
+	 * @param capacity the connections the fleet's pools may hold in all
+	 * @param floor the connections each member's pools hold at least
+	 * @param demandAware whether shares follow demand, or are equal
+	 * @param slot this member's slot
+	 * @param members the members seen, this one included, with what they published
+	 * @param demand this member's own demand now
+	 * @param current what this member's pools may hold now
+	 * @return the share
+	 */
+	static FleetShares of(int capacity, int floor, boolean demandAware, int slot, List<FleetMember> members,
+			int demand, int current) {
+		int equalShare = capacity / members.size();
+		int fair = demandAware ? FairShare.allocate(capacity, floor, members.stream()
+			.map((member) -> new FairShare.Want(member.slot(), (member.slot() == slot) ? Integer.valueOf(demand)
+					: (member.state() != null) ? member.state().demand() : null))
+			.toList()).getOrDefault(slot, floor) : equalShare;
+		if (fair <= current) {
+			return new FleetShares(fair, fair);
+		}
+		int othersHold = 0;
+		for (FleetMember member : members) {
+			if (member.slot() != slot) {
+				MemberState state = member.state();
+				// A member that has published nothing may hold up to an equal share
+				othersHold += (state != null) ? Math.max(state.allocation(), state.held()) : equalShare;
+			}
+		}
+		int growable = Math.max(current, Math.min(fair, capacity - othersHold));
+		return new FleetShares(fair, growable);
+	}
+
+}

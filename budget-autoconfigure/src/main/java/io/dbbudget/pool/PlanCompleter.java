@@ -1,0 +1,66 @@
+package io.dbbudget.pool;
+
+import java.sql.SQLException;
+import java.time.Duration;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+import java.util.function.Consumer;
+
+import javax.sql.DataSource;
+
+import io.dbbudget.budget.ServerLimits;
+import io.dbbudget.server.BackgroundScheduler;
+import io.dbbudget.server.ServerLimitsReader;
+
+/**
+ * Asks the server for its limits in the background, backing off, until it answers: start-up
+ * never waits for a server that is down.
+ *
+ * @author db-budget team
+ */
+final class PlanCompleter implements AutoCloseable {
+
+	private static final Duration FIRST_RETRY_DELAY = Duration.ofSeconds(1);
+
+	private static final Duration LONGEST_RETRY_DELAY = Duration.ofSeconds(30);
+
+	private final ScheduledExecutorService executor = BackgroundScheduler.create("db-budget-plan");
+
+	private final DataSource probe;
+
+	private final Consumer<ServerLimits> completion;
+
+	PlanCompleter(DataSource probe, Consumer<ServerLimits> completion) {
+		this.probe = probe;
+		this.completion = completion;
+	}
+
+	void start() {
+		schedule(FIRST_RETRY_DELAY);
+	}
+
+	private void schedule(Duration delay) {
+		this.executor.schedule(BackgroundScheduler.guarded("completing the plan", () -> attempt(delay)),
+				delay.toMillis(), TimeUnit.MILLISECONDS);
+	}
+
+	private void attempt(Duration delay) {
+		ServerLimits limits;
+		try {
+			limits = ServerLimitsReader.read(this.probe);
+		}
+		catch (SQLException ex) {
+			Duration next = delay.multipliedBy(2);
+			schedule((next.compareTo(LONGEST_RETRY_DELAY) > 0) ? LONGEST_RETRY_DELAY : next);
+			return;
+		}
+		this.executor.shutdown();
+		this.completion.accept(limits);
+	}
+
+	@Override
+	public void close() {
+		this.executor.shutdownNow();
+	}
+
+}
