@@ -1,0 +1,226 @@
+package io.dbbudget.autoconfigure;
+
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.IntPredicate;
+
+import javax.sql.DataSource;
+
+import io.dbbudget.pool.BudgetedPools;
+import io.dbbudget.pool.FleetCoordinator.FleetState;
+import io.dbbudget.pool.FleetCoordinator.Member;
+import io.dbbudget.server.FleetMembership;
+import io.dbbudget.test.TestDatabase;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+import org.springframework.boot.WebApplicationType;
+import org.springframework.boot.builder.SpringApplicationBuilder;
+import org.springframework.context.ConfigurableApplicationContext;
+import org.springframework.jdbc.core.JdbcTemplate;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+/**
+ * Tests for demand-aware fleet shares: application contexts in one group on a real PostgreSQL
+ * server whose role {@code CONNECTION LIMIT} is the service's budget, one of them under load.
+ * The connections follow the load from member to member, and every 20 ms both the sum of the
+ * pools' maxima and the fleet's sessions on the server are sampled: neither ever exceeds the
+ * budget, through demand shifts, joins, leaves and a terminated coordination session.
+ */
+class DemandAwareFleetTests {
+
+	private static final int BUDGET = 26;
+
+	private static final Duration HEARTBEAT = Duration.ofMillis(300);
+
+	private static final Duration CONVERGENCE = Duration.ofSeconds(8);
+
+	private static final int BUSY_THREADS = 14;
+
+	private static TestDatabase database;
+
+	private final List<ConfigurableApplicationContext> members = new CopyOnWriteArrayList<>();
+
+	private final ConcurrentLinkedQueue<Integer> maximaPlusCoordination = new ConcurrentLinkedQueue<>();
+
+	private final ConcurrentLinkedQueue<Integer> sessions = new ConcurrentLinkedQueue<>();
+
+	private final AtomicInteger failures = new AtomicInteger();
+
+	private ScheduledExecutorService sampler;
+
+	private ExecutorService load;
+
+	@BeforeAll
+	static void createDatabase() {
+		database = TestDatabase.create("demand_aware_fleet");
+		database.setRoleConnectionLimit(BUDGET);
+	}
+
+	@AfterAll
+	static void dropDatabase() {
+		database.close();
+	}
+
+	@BeforeEach
+	void sample() {
+		this.sampler = Executors.newScheduledThreadPool(2);
+		// Every member's pools may hold their maxima, and it holds one connection for coordination
+		this.sampler.scheduleAtFixedRate(() -> this.maximaPlusCoordination.add(this.members.stream()
+			.mapToInt((member) -> 1 + member.getBean(BudgetedPools.class)
+				.getPools()
+				.stream()
+				.mapToInt((pool) -> pool.dataSource().getMaximumPoolSize())
+				.sum())
+			.sum()), 0, 20, TimeUnit.MILLISECONDS);
+		this.sampler.scheduleAtFixedRate(() -> this.sessions.add(database.sessionCount()), 0, 20,
+				TimeUnit.MILLISECONDS);
+		this.load = Executors.newCachedThreadPool();
+	}
+
+	@AfterEach
+	void stop() throws InterruptedException {
+		this.load.shutdownNow();
+		this.load.awaitTermination(10, TimeUnit.SECONDS);
+		this.sampler.shutdownNow();
+		this.members.forEach(ConfigurableApplicationContext::close);
+	}
+
+	@Test
+	void connectionsFollowTheLoadAndNeverExceedTheBudget() throws Exception {
+		start(3);
+		AtomicBoolean firstBusy = busy(this.members.get(0));
+		// (26 - 3 kept for a joiner - 3 coordination) = 20 for the pools: the idle members keep
+		// their floor of 1 and a share of what nobody asks for, the busy one gets the rest
+		awaitPool(0, (size) -> size >= BUSY_THREADS);
+		awaitPool(1, (size) -> size <= 3);
+		// The load moves from the first member to the second
+		firstBusy.set(false);
+		AtomicBoolean secondBusy = busy(this.members.get(1));
+		awaitPool(1, (size) -> size >= BUSY_THREADS);
+		awaitPool(0, (size) -> size <= 3);
+		// A member joins, one leaves, and one loses its coordination session: the busy member
+		// keeps the most
+		start(1);
+		this.members.remove(2).close();
+		assertThat(terminateCoordinationSessionOf(this.members.get(0))).isEqualTo(1);
+		await().atMost(CONVERGENCE).untilAsserted(() -> assertThat(this.members)
+			.allSatisfy((member) -> assertThat(fleet(member).members()).hasSize(3)));
+		awaitPool(1, (size) -> size >= BUSY_THREADS - 1);
+		secondBusy.set(false);
+		assertThat(this.failures).hasValue(0);
+		assertThat(this.maximaPlusCoordination).isNotEmpty().allMatch((sum) -> sum <= BUDGET);
+		assertThat(this.sessions).isNotEmpty().allMatch((count) -> count <= BUDGET);
+		FleetState fleet = fleet(this.members.get(1));
+		assertThat(fleet.members()).filteredOn(Member::self)
+			.singleElement()
+			.satisfies((self) -> assertThat(self.allocation()).isGreaterThanOrEqualTo(BUSY_THREADS - 1));
+	}
+
+	@Test
+	void settledFleetOpensNoConnections() throws Exception {
+		start(2);
+		busy(this.members.get(0));
+		awaitPool(0, (size) -> size >= BUSY_THREADS);
+		// Settled: the same sessions serve from now on
+		Thread.sleep(HEARTBEAT.multipliedBy(4).toMillis());
+		List<Integer> before = backendPids();
+		Thread.sleep(HEARTBEAT.multipliedBy(10).toMillis());
+		assertThat(backendPids()).containsExactlyInAnyOrderElementsOf(before);
+		assertThat(this.failures).hasValue(0);
+	}
+
+	private AtomicBoolean busy(ConfigurableApplicationContext member) {
+		AtomicBoolean busy = new AtomicBoolean(true);
+		JdbcTemplate jdbc = new JdbcTemplate(member.getBean(DataSource.class));
+		for (int i = 0; i < BUSY_THREADS; i++) {
+			this.load.execute(() -> {
+				while (busy.get() && !Thread.currentThread().isInterrupted()) {
+					try {
+						jdbc.queryForObject("SELECT count(*) FROM pg_sleep(0.02)", Integer.class);
+					}
+					catch (RuntimeException ex) {
+						if (!Thread.currentThread().isInterrupted() && member.isActive()) {
+							this.failures.incrementAndGet();
+						}
+					}
+				}
+			});
+		}
+		return busy;
+	}
+
+	private void start(int count) {
+		for (int i = 0; i < count; i++) {
+			this.members.add(new SpringApplicationBuilder(FleetCoordinationTests.Member.class)
+				.web(WebApplicationType.NONE)
+				.properties("spring.datasource.url=" + database.jdbcUrl(),
+						"spring.datasource.username=" + database.username(),
+						"spring.datasource.password=" + database.password(),
+						"spring.datasource.hikari.maximum-pool-size=30", "spring.application.name=demand-orders",
+						"db.budget.coordination.enabled=true",
+						"db.budget.coordination.heartbeat=" + HEARTBEAT.toMillis() + "ms")
+				.run());
+		}
+	}
+
+	private void awaitPool(int member, IntPredicate size) {
+		await().atMost(CONVERGENCE).untilAsserted(() -> assertThat(this.members.get(member)
+			.getBean(BudgetedPools.class)
+			.getPool("dataSource")
+			.dataSource()
+			.getMaximumPoolSize()).matches(size::test));
+	}
+
+	private static FleetState fleet(ConfigurableApplicationContext member) {
+		return member.getBean(BudgetedPools.class).getFleet();
+	}
+
+	private static List<Integer> backendPids() throws SQLException {
+		try (Connection admin = database.adminConnection();
+				PreparedStatement statement = admin.prepareStatement("SELECT pid FROM pg_stat_activity "
+						+ "WHERE datname = ? AND backend_type = 'client backend' AND pid <> pg_backend_pid()")) {
+			statement.setString(1, database.username());
+			List<Integer> pids = new ArrayList<>();
+			try (ResultSet result = statement.executeQuery()) {
+				while (result.next()) {
+					pids.add(result.getInt(1));
+				}
+			}
+			return pids;
+		}
+	}
+
+	private static int terminateCoordinationSessionOf(ConfigurableApplicationContext member) throws SQLException {
+		Integer slot = fleet(member).slot();
+		try (Connection admin = database.adminConnection();
+				PreparedStatement statement = admin.prepareStatement("SELECT count(pg_terminate_backend(pid)) "
+						+ "FROM pg_locks WHERE locktype = 'advisory' AND classid::bigint = ? AND objid::bigint = ?")) {
+			statement.setLong(1, FleetMembership.groupKey("demand-orders"));
+			statement.setLong(2, slot);
+			try (ResultSet result = statement.executeQuery()) {
+				result.next();
+				return result.getInt(1);
+			}
+		}
+	}
+
+}
