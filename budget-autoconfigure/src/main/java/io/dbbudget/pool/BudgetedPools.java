@@ -387,6 +387,19 @@ public class BudgetedPools implements AutoCloseable {
 	}
 
 	/**
+	 * Closes the idle connections a pool holds above its minimum idle, for example the one it
+	 * opened for db-budget's own query after {@link #closeIdle(String)}.
+	 * @param name the pool's bean name
+	 */
+	public void trimIdle(String name) {
+		BudgetedPool pool = getPool(name);
+		if (pool != null) {
+			HikariDataSource dataSource = pool.dataSource();
+			PoolTrimmer.closeIdle(dataSource, PoolActivity.of(dataSource).idle() - dataSource.getMinimumIdle());
+		}
+	}
+
+	/**
 	 * Disposes a pool softly: idle connections close now, those in use when they are
 	 * returned, and from then on the pool keeps no idle connection: it opens one when a caller
 	 * needs it.

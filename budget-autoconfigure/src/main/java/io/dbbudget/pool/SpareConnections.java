@@ -12,7 +12,7 @@ import org.jspecify.annotations.Nullable;
  * Lends db-budget's own queries a connection of the first PostgreSQL pool under the budget, so
  * that they never open a connection outside it, and only while the pool has one to spare:
  * waiting on an exhausted pool would queue behind the application and take a connection it is
- * waiting for.
+ * waiting for, and a disposed pool stays empty until the application needs a connection.
  *
  * @author db-budget team
  */
@@ -31,7 +31,14 @@ public class SpareConnections implements ConnectionSource {
 	@Override
 	public @Nullable Connection borrow() throws SQLException {
 		HikariDataSource pool = firstPostgreSqlPool();
-		if (pool == null || pool.isClosed() || PoolActivity.of(pool).active() >= pool.getMaximumPoolSize()) {
+		if (pool == null || pool.isClosed()) {
+			return null;
+		}
+		PoolActivity activity = PoolActivity.of(pool);
+		// A pool that keeps no idle connection (disposed, or configured so) is never made to
+		// open one for db-budget's own queries
+		boolean keepsNoneIdle = pool.isRunning() && pool.getMinimumIdle() == 0 && activity.idle() == 0;
+		if (keepsNoneIdle || activity.active() >= pool.getMaximumPoolSize()) {
 			return null;
 		}
 		return pool.getConnection();

@@ -137,6 +137,7 @@ public class DbConnectionsEndpoint {
 							+ pool.dataSource().getMaximumPoolSize()));
 		}
 		IdleSessionTermination server = terminateIdleSessions();
+		pools.keySet().forEach(this.budgetedPools::trimIdle);
 		this.monitor.refresh();
 		return new ClosedIdleDescriptor(pools, server);
 	}
