@@ -5,6 +5,7 @@ import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.CopyOnWriteArrayList;
@@ -118,6 +119,52 @@ class FleetCoordinationTests {
 		});
 		awaitPoolsOf(6);
 		assertThat(this.sums).isNotEmpty().allMatch((sum) -> sum <= BUDGET);
+	}
+
+	@Test
+	void shrinkClosesOnlyWhatIsAboveTheNewSizeAndOpensNothing() throws SQLException {
+		this.members.add(member("first"));
+		awaitPoolsOf(20);
+		// Boot's pool starts on its first connection, then fills to its minimum idle
+		this.members.get(0).getBean(javax.sql.DataSource.class).getConnection().close();
+		await().atMost(Duration.ofSeconds(15)).until(() -> sessionsOf("first").size() == 21);
+		List<Integer> before = sessionsOf("first");
+		this.members.add(member("second"));
+		awaitPoolsOf(10);
+		// 10 for the pool, 1 for coordination: exactly the 10 above the new size closed
+		await().atMost(CONVERGENCE).untilAsserted(() -> assertThat(sessionsOf("first")).hasSize(11));
+		assertThat(before).containsAll(sessionsOf("first"));
+		assertThat(this.sums).isNotEmpty().allMatch((sum) -> sum <= BUDGET);
+	}
+
+	private ConfigurableApplicationContext member(String name) {
+		return new SpringApplicationBuilder(Member.class).web(WebApplicationType.NONE)
+			.properties("spring.datasource.url=" + database.jdbcUrl(),
+					"spring.datasource.username=" + database.username(),
+					"spring.datasource.password=" + database.password(),
+					"spring.datasource.hikari.maximum-pool-size=20", "spring.application.name=" + name,
+					"db.budget.coordination.enabled=true", "db.budget.coordination.group=fleet-orders",
+					"db.budget.coordination.demand-aware=false",
+					"db.budget.coordination.heartbeat=" + HEARTBEAT.toMillis() + "ms")
+			.run();
+	}
+
+	private static List<Integer> sessionsOf(String application) throws SQLException {
+		try (Connection admin = database.adminConnection();
+				PreparedStatement statement = admin.prepareStatement(
+						"SELECT pid FROM pg_stat_activity WHERE usename = ? AND (application_name = ? "
+								+ "OR application_name LIKE 'db-budget fleet%' AND pid IN (SELECT pid FROM pg_locks "
+								+ "WHERE locktype = 'advisory' AND objid::bigint = 0))")) {
+			statement.setString(1, database.username());
+			statement.setString(2, application);
+			List<Integer> pids = new ArrayList<>();
+			try (ResultSet result = statement.executeQuery()) {
+				while (result.next()) {
+					pids.add(result.getInt(1));
+				}
+			}
+			return pids;
+		}
 	}
 
 	private void start(int count) {
