@@ -60,15 +60,7 @@ class FleetCoordinationRestartTests {
 
 	@Test
 	void membersRejoinAfterARestartAndServeWithoutErrors() {
-		for (int i = 0; i < 2; i++) {
-			this.members.add(new SpringApplicationBuilder(FleetCoordinationTests.Member.class)
-				.web(WebApplicationType.NONE)
-				.properties("spring.datasource.url=" + server.jdbcUrl("fleet"), "spring.datasource.username=" + ROLE,
-						"spring.datasource.password=secret", "spring.datasource.hikari.maximum-pool-size=20",
-						"spring.application.name=fleet-restart", "db.budget.coordination.enabled=true",
-						"db.budget.coordination.heartbeat=" + HEARTBEAT.toMillis() + "ms")
-				.run());
-		}
+		startMembers();
 		// (30 - 3 reserved by the server - 3 kept for a joiner) / 2 = 12 per instance, 1 for coordination
 		awaitMembersAndPoolsOf(2, 11);
 		server.restart();
@@ -78,6 +70,42 @@ class FleetCoordinationRestartTests {
 			for (int i = 0; i < 20; i++) {
 				assertThat(jdbc.queryForObject("SELECT 1", Integer.class)).isEqualTo(1);
 			}
+		}
+	}
+
+	@Test
+	void membersReadTheLimitsAgainWhenTheServerComesBackWithFewerConnections() throws SQLException {
+		startMembers();
+		awaitMembersAndPoolsOf(2, 11);
+		alterMaxConnections("20");
+		try {
+			server.restart();
+			// (20 - 3 - 3) / 2 = 7 per instance, 1 for coordination
+			awaitMembersAndPoolsOf(2, 6);
+		}
+		finally {
+			alterMaxConnections(null);
+			server.restart();
+		}
+	}
+
+	private void startMembers() {
+		for (int i = 0; i < 2; i++) {
+			this.members.add(new SpringApplicationBuilder(FleetCoordinationTests.Member.class)
+				.web(WebApplicationType.NONE)
+				.properties("spring.datasource.url=" + server.jdbcUrl("fleet"), "spring.datasource.username=" + ROLE,
+						"spring.datasource.password=secret", "spring.datasource.hikari.maximum-pool-size=20",
+						"spring.application.name=fleet-restart", "db.budget.coordination.enabled=true",
+						"db.budget.coordination.heartbeat=" + HEARTBEAT.toMillis() + "ms")
+				.run());
+		}
+	}
+
+	private static void alterMaxConnections(String value) throws SQLException {
+		try (Connection connection = server.openConnection("postgres");
+				Statement statement = connection.createStatement()) {
+			statement.execute((value != null) ? "ALTER SYSTEM SET max_connections = " + value
+					: "ALTER SYSTEM RESET max_connections");
 		}
 	}
 
