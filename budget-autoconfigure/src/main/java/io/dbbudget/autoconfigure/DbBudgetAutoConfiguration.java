@@ -91,7 +91,8 @@ public final class DbBudgetAutoConfiguration {
 		properties.getPools().forEach((name, pool) -> weights.put(name, pool.getWeight()));
 		return new BudgetSettings(properties.getMaxConnections(), properties.getReservedConnections(),
 				properties.getShare(), properties.getServiceConnections(), properties.getInstances(),
-				properties.getMinPoolSize(), properties.getMode(), weights, coordinated ? 1 : 0);
+				properties.getMinPoolSize(), properties.getMode(), weights, coordinated ? 1 : 0,
+				properties.getCoordination().getJoiners());
 	}
 
 }

@@ -229,6 +229,14 @@ public class DbBudgetProperties {
 		 */
 		private boolean demandAware = true;
 
+		/**
+		 * How many instances may join the fleet at once, as an autoscaler adds them. Each
+		 * joiner needs room for the connection that reads the limits, its coordination
+		 * connection and min-pool-size for each of its pools until the others have shrunk, and
+		 * the fleet keeps that room free for this many of them.
+		 */
+		private int joiners = 1;
+
 		public boolean isEnabled() {
 			return this.enabled;
 		}
@@ -251,6 +259,14 @@ public class DbBudgetProperties {
 
 		public void setHeartbeat(Duration heartbeat) {
 			this.heartbeat = heartbeat;
+		}
+
+		public int getJoiners() {
+			return this.joiners;
+		}
+
+		public void setJoiners(int joiners) {
+			this.joiners = joiners;
 		}
 
 		public boolean isDemandAware() {

@@ -33,6 +33,10 @@ import org.jspecify.annotations.Nullable;
  * @param coordinationConnections connections of this instance's share kept for fleet
  * coordination, outside its pools
  * @param minPoolSize the smallest useful pool
+ * @param joinerHeadroom the connections kept free for instances joining the fleet: with fleet
+ * coordination the members' shares add up to the service budget, so a new instance could not
+ * connect before the others shrink. Each joiner first opens the connection that reads the
+ * limits, its coordination connection and {@code min-pool-size} for each of its pools
  * @param mode what to do with a pool that asks for more than its budget
  * @param poolBudgets connections for each pool, by bean name
  * @param allocated whether {@code perInstance} is this instance's allocation in its fleet
@@ -41,8 +45,8 @@ import org.jspecify.annotations.Nullable;
  */
 public record Budget(ServerLimits server, int reservedConnections, int availableConnections, @Nullable Double share,
 		int serviceConnections, boolean serviceConnectionsConfigured, int instances, int perInstance,
-		int coordinationConnections, int minPoolSize, BudgetMode mode, Map<String, Integer> poolBudgets,
-		boolean allocated) {
+		int coordinationConnections, int minPoolSize, int joinerHeadroom, BudgetMode mode,
+		Map<String, Integer> poolBudgets, boolean allocated) {
 
 	/**
 	 * Computes the budget of this instance's pools.
@@ -76,11 +80,12 @@ public record Budget(ServerLimits server, int reservedConnections, int available
 		else {
 			service = floor(available, (settings.share() != null) ? settings.share() : 1.0);
 		}
-		int perInstance = (service - joinerHeadroom(settings.coordinationConnections(), settings.minPoolSize()))
-				/ settings.instances();
+		int headroom = (settings.coordinationConnections() > 0) ? settings.joiners()
+				* (1 + settings.coordinationConnections() + settings.minPoolSize() * Math.max(1, pools.size())) : 0;
+		int perInstance = (service - headroom) / settings.instances();
 		Map<String, Integer> poolBudgets = splitByWeight(settings, pools, perInstance, service);
 		return new Budget(server, reserved, available, settings.share(), service, configuredServiceConnections != null,
-				settings.instances(), perInstance, settings.coordinationConnections(), settings.minPoolSize(),
+				settings.instances(), perInstance, settings.coordinationConnections(), settings.minPoolSize(), headroom,
 				settings.mode(), poolBudgets, false);
 	}
 
@@ -98,7 +103,7 @@ public record Budget(ServerLimits server, int reservedConnections, int available
 				this.serviceConnections);
 		return new Budget(this.server, this.reservedConnections, this.availableConnections, this.share,
 				this.serviceConnections, this.serviceConnectionsConfigured, this.instances, perInstance,
-				this.coordinationConnections, this.minPoolSize, this.mode, poolBudgets, true);
+				this.coordinationConnections, this.minPoolSize, this.joinerHeadroom, this.mode, poolBudgets, true);
 	}
 
 	/**
@@ -107,7 +112,7 @@ public record Budget(ServerLimits server, int reservedConnections, int available
 	 * @return the connections
 	 */
 	public int fleetPoolCapacity() {
-		return this.serviceConnections - joinerHeadroom() - this.instances * this.coordinationConnections;
+		return this.serviceConnections - this.joinerHeadroom - this.instances * this.coordinationConnections;
 	}
 
 	private static Map<String, Integer> splitByWeight(BudgetSettings settings, Collection<String> pools,
@@ -141,21 +146,6 @@ public record Budget(ServerLimits server, int reservedConnections, int available
 		return budgets;
 	}
 
-	/**
-	 * The connections kept free for an instance joining the fleet: with fleet coordination the
-	 * members' shares add up to the service budget, so a new instance could not connect
-	 * before the others shrink. It first opens the connection that reads the limits, its
-	 * coordination connection and its smallest pool.
-	 * @return the headroom, 0 without fleet coordination
-	 */
-	public int joinerHeadroom() {
-		return joinerHeadroom(this.coordinationConnections, this.minPoolSize);
-	}
-
-	private static int joinerHeadroom(int coordinationConnections, int minPoolSize) {
-		return (coordinationConnections > 0) ? 1 + coordinationConnections + minPoolSize : 0;
-	}
-
 	private static int floor(int available, double share) {
 		return BigDecimal.valueOf(available).multiply(BigDecimal.valueOf(share)).setScale(0, RoundingMode.FLOOR)
 			.intValueExact();
@@ -183,7 +173,7 @@ public record Budget(ServerLimits server, int reservedConnections, int available
 		return List.of(
 				describeUsable(this.server) + ", minus " + this.reservedConnections + " reserved-connections = "
 						+ this.availableConnections + " available",
-				serviceStep + ((joinerHeadroom() > 0) ? ", minus " + joinerHeadroom() + " kept for a joining instance"
+				serviceStep + ((this.joinerHeadroom > 0) ? ", minus " + this.joinerHeadroom + " kept for joining instances"
 						: "") + ", " + (this.allocated ? this.instances + " instances share it by demand: "
 								+ this.perInstance + " for this one" : "/ " + this.instances + " instances = "
 										+ this.perInstance + " per instance")

@@ -22,11 +22,12 @@ import org.jspecify.annotations.Nullable;
  * @param weights pool weights by bean name; pools not listed weigh 1
  * @param coordinationConnections connections each instance keeps outside its pools for fleet
  * coordination, counted inside its share
+ * @param joiners how many instances may join a coordinated fleet at once
  * @author db-budget team
  */
 public record BudgetSettings(@Nullable Integer maxConnections, int reservedConnections, @Nullable Double share,
 		@Nullable Integer serviceConnections, int instances, int minPoolSize, BudgetMode mode,
-		Map<String, Integer> weights, int coordinationConnections) {
+		Map<String, Integer> weights, int coordinationConnections, int joiners) {
 
 	static final String PREFIX = "db.budget.";
 
@@ -62,6 +63,10 @@ public record BudgetSettings(@Nullable Integer maxConnections, int reservedConne
 			throw invalid("min-pool-size", minPoolSize, "a pool needs at least one connection",
 					"Set db.budget.min-pool-size to 1 or more.");
 		}
+		if (joiners < 1) {
+			throw invalid("coordination.joiners", joiners, "room is kept for at least one joining instance",
+					"Set db.budget.coordination.joiners to the most instances that start at once, 1 or more.");
+		}
 		weights.forEach((pool, weight) -> {
 			if (weight == null || weight < 1) {
 				throw invalid("pools." + pool + ".weight", weight, "a weight is a whole number of 1 or more",
@@ -75,7 +80,7 @@ public record BudgetSettings(@Nullable Integer maxConnections, int reservedConne
 	public BudgetSettings(@Nullable Integer maxConnections, int reservedConnections, @Nullable Double share,
 			@Nullable Integer serviceConnections, int instances, int minPoolSize, BudgetMode mode,
 			Map<String, Integer> weights) {
-		this(maxConnections, reservedConnections, share, serviceConnections, instances, minPoolSize, mode, weights, 0);
+		this(maxConnections, reservedConnections, share, serviceConnections, instances, minPoolSize, mode, weights, 0, 1);
 	}
 
 	/**
@@ -85,7 +90,7 @@ public record BudgetSettings(@Nullable Integer maxConnections, int reservedConne
 	 */
 	public BudgetSettings withInstances(int instances) {
 		return new BudgetSettings(this.maxConnections, this.reservedConnections, this.share, this.serviceConnections,
-				instances, this.minPoolSize, this.mode, this.weights, this.coordinationConnections);
+				instances, this.minPoolSize, this.mode, this.weights, this.coordinationConnections, this.joiners);
 	}
 
 	/**

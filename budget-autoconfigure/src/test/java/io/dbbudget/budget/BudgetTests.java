@@ -133,7 +133,7 @@ class BudgetTests {
 
 	@Test
 	void fleetCoordinationKeepsRoomForAJoiningInstance() {
-		BudgetSettings settings = new BudgetSettings(null, 0, null, null, 3, 1, BudgetMode.ENFORCE, Map.of(), 1);
+		BudgetSettings settings = new BudgetSettings(null, 0, null, null, 3, 1, BudgetMode.ENFORCE, Map.of(), 1, 1);
 		ServerLimits server = new ServerLimits(40, 3, -1, -1, ServerLimits.Source.SERVER);
 		Budget budget = Budget.calculate(settings, server, ONE_POOL);
 		// A joiner opens the limits connection, its coordination connection and a pool of 1
@@ -142,7 +142,28 @@ class BudgetTests {
 		assertThat(budget.poolBudgets()).containsExactly(Map.entry("dataSource", 10));
 		assertThat(budget.perInstance() * 3 + budget.joinerHeadroom()).isLessThanOrEqualTo(37);
 		assertThat(budget.arithmetic().get(1)).isEqualTo(
-				"37 x share 1.0 = 37 for this service, minus 3 kept for a joining instance, / 3 instances = 11 per instance (1 for fleet coordination)");
+				"37 x share 1.0 = 37 for this service, minus 3 kept for joining instances, / 3 instances = 11 per instance (1 for fleet coordination)");
+	}
+
+	@Test
+	void roomForSeveralJoinersCoversMinPoolSizeForEachOfTheirPools() {
+		BudgetSettings settings = new BudgetSettings(null, 0, null, null, 3, 2, BudgetMode.ENFORCE, Map.of(), 1, 3);
+		ServerLimits server = new ServerLimits(100, 3, -1, -1, ServerLimits.Source.SERVER);
+		Budget budget = Budget.calculate(settings, server, List.of("primary", "reporting"));
+		// Each of 3 joiners: the limits connection, a coordination connection, 2 pools of 2
+		assertThat(budget.joinerHeadroom()).isEqualTo(3 * (1 + 1 + 2 * 2));
+		assertThat(budget.perInstance()).isEqualTo((97 - 18) / 3);
+		assertThat(budget.fleetPoolCapacity()).isEqualTo(97 - 18 - 3);
+	}
+
+	@Test
+	void noJoinerRoomIsRefused() {
+		assertThatExceptionOfType(InvalidBudgetException.class)
+			.isThrownBy(() -> new BudgetSettings(null, 0, null, null, 3, 1, BudgetMode.ENFORCE, Map.of(), 1, 0))
+			.satisfies((ex) -> {
+				assertThat(ex.getProperty()).isEqualTo("db.budget.coordination.joiners");
+				assertThat(ex.getAction()).contains("1 or more");
+			});
 	}
 
 	private static BudgetSettings settings(Integer maxConnections, int reserved, Double share,
