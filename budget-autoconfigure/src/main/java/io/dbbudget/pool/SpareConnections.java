@@ -1,5 +1,7 @@
 package io.dbbudget.pool;
 
+import java.lang.reflect.InvocationTargetException;
+import java.lang.reflect.Proxy;
 import java.sql.Connection;
 import java.sql.SQLException;
 
@@ -30,25 +32,51 @@ public class SpareConnections implements ConnectionSource {
 
 	@Override
 	public @Nullable Connection borrow() throws SQLException {
-		HikariDataSource pool = firstPostgreSqlPool();
-		if (pool == null || pool.isClosed()) {
+		BudgetedPool pool = firstPostgreSqlPool();
+		if (pool == null) {
 			return null;
 		}
-		PoolActivity activity = PoolActivity.of(pool);
-		// A pool that keeps no idle connection (disposed, or configured so) is never made to
-		// open one for db-budget's own queries
-		boolean keepsNoneIdle = pool.isRunning() && pool.getMinimumIdle() == 0 && activity.idle() == 0;
-		if (keepsNoneIdle || activity.active() >= pool.getMaximumPoolSize()) {
+		HikariDataSource dataSource = pool.dataSource();
+		// A disposed pool stays empty until the application needs a connection: what it opens
+		// for db-budget's own query closes with it rather than waiting idle in the pool
+		boolean disposed = pool.idleLimit() == 0 && PoolActivity.of(dataSource).idle() == 0;
+		Connection connection = borrowFrom(dataSource);
+		return (connection != null && disposed) ? closingOnReturn(dataSource, connection) : connection;
+	}
+
+	private static Connection closingOnReturn(HikariDataSource dataSource, Connection connection) {
+		return (Connection) Proxy.newProxyInstance(SpareConnections.class.getClassLoader(),
+				new Class<?>[] { Connection.class }, (proxy, method, arguments) -> {
+					if (method.getName().equals("close") && method.getParameterCount() == 0) {
+						dataSource.evictConnection(connection);
+						return null;
+					}
+					try {
+						return method.invoke(connection, arguments);
+					}
+					catch (InvocationTargetException ex) {
+						throw ex.getCause();
+					}
+				});
+	}
+
+	@Override
+	public @Nullable Connection borrowOnRequest() throws SQLException {
+		BudgetedPool pool = firstPostgreSqlPool();
+		return (pool != null) ? borrowFrom(pool.dataSource()) : null;
+	}
+
+	private static @Nullable Connection borrowFrom(HikariDataSource pool) throws SQLException {
+		if (pool.isClosed() || PoolActivity.of(pool).active() >= pool.getMaximumPoolSize()) {
 			return null;
 		}
 		return pool.getConnection();
 	}
 
-	private @Nullable HikariDataSource firstPostgreSqlPool() {
+	private @Nullable BudgetedPool firstPostgreSqlPool() {
 		return this.budgetedPools.getPools()
 			.stream()
-			.map(BudgetedPool::dataSource)
-			.filter(ServerProbe::isPostgreSql)
+			.filter((pool) -> ServerProbe.isPostgreSql(pool.dataSource()))
 			.findFirst()
 			.orElse(null);
 	}

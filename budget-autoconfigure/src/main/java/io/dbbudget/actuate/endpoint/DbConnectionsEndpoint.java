@@ -184,7 +184,7 @@ public class DbConnectionsEndpoint {
 
 	private IdleSessionTermination terminateIdleSessions() {
 		try {
-			Connection connection = this.connections.borrow();
+			Connection connection = this.connections.borrowOnRequest();
 			if (connection == null) {
 				return IdleSessionTermination.skipped(this.idleSessionAge,
 						"no connection to spare: every connection of the pool is in use, or no PostgreSQL pool "

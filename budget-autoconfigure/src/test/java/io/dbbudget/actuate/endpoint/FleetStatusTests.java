@@ -71,6 +71,20 @@ class FleetStatusTests {
 		});
 	}
 
+	@Test
+	void demandAndAllocationAreMetrics() {
+		await().untilAsserted(() -> {
+			HttpResponse<String> allocation = application.get("/actuator/metrics/db.budget.fleet.allocation");
+			assertThat(allocation.statusCode()).isEqualTo(200);
+			assertThat(json.from(allocation.body())).extractingJsonPathNumberValue("$.measurements[0].value")
+				.isEqualTo(6.0);
+			HttpResponse<String> demand = application.get("/actuator/metrics/db.budget.fleet.demand");
+			assertThat(demand.statusCode()).isEqualTo(200);
+			assertThat(json.from(demand.body())).extractingJsonPathNumberValue("$.measurements[0].value")
+				.satisfies((value) -> assertThat(value.doubleValue()).isBetween(0.0, 6.0));
+		});
+	}
+
 	private static JsonContent<Object> status() {
 		HttpResponse<String> response = application.get("/actuator/dbconnections");
 		assertThat(response.statusCode()).isEqualTo(200);
