@@ -37,9 +37,15 @@ public class SpareConnections implements ConnectionSource {
 			return null;
 		}
 		HikariDataSource dataSource = pool.dataSource();
+		PoolActivity activity = PoolActivity.of(dataSource);
+		if (dataSource.isRunning() && activity.idle() == 0 && activity.total() < dataSource.getMinimumIdle()) {
+			// Hikari is opening what the pool keeps idle: a connection of db-budget's own now
+			// would be one more that stays idle
+			return null;
+		}
 		// A disposed pool stays empty until the application needs a connection: what it opens
 		// for db-budget's own query closes with it rather than waiting idle in the pool
-		boolean disposed = pool.idleLimit() == 0 && PoolActivity.of(dataSource).idle() == 0;
+		boolean disposed = pool.idleLimit() == 0 && activity.idle() == 0;
 		Connection connection = borrowFrom(dataSource);
 		return (connection != null && disposed) ? closingOnReturn(dataSource, connection) : connection;
 	}
