@@ -251,6 +251,9 @@ def report(results, docs, budget):
     for label, num, den, phase, target in targets:
         if num in configs and den in configs:
             per, total = ratios(num, den, phase)
+            if total is None:
+                md.append(f"| {label}: {num} / {den} tx/s | no transactions in {den} | | >= {target}x | no |")
+                continue
             met = total is not None and total >= target
             verdict[label] = {"ratio": total, "perRound": per, "target": target, "met": met}
             md.append(f"| {label}: {num} / {den} tx/s | {total:.2f}x | {', '.join('%.2f' % x for x in per)} | "

@@ -247,7 +247,7 @@ run_config() {
 	go_ms=$(date +%s%3N)
 	touch "$go"
 	log "round $round, $config: go after $(((go_ms - launch_ms) / 1000)) s ($ready ready), schedule $SCHEDULE_SECONDS s"
-	"$PY" "$HERE/demand.py" sample "$dir/endpoints.jsonl" $((SCHEDULE_SECONDS + 5)) "$ENDPOINT_INTERVAL" "${urls[@]}" \
+	"$PY" "$HERE/demand.py" sample "$dir/endpoints.jsonl" "$SCHEDULE_SECONDS" "$ENDPOINT_INTERVAL" "${urls[@]}" \
 		2>>"$dir/endpoint-sampler.err" &
 	ENDPOINT_PID=$!
 
