@@ -166,7 +166,7 @@ def run_summary(d, spec, budget, role):
         results[i] = json.load(open(f)) if os.path.exists(f) else {}
     started = [i for i in results if results[i].get("started")]
     go = min((results[i]["goEpochMillis"] for i in started), default=int(meta.get("goEpochMillis", 0)))
-    out = {"config": meta.get("config"), "round": int(meta.get("round", 0)), "started": len(started),
+    out = {"config": meta.get("config"), "round": int(meta.get("round", 0)), "started": len(started), "load": meta.get("load"),
            "exitCodes": meta.get("exitCodes"), "serverRefusals53300": int(meta.get("serverRefusals53300", 0)),
            "errors": {}, "phases": {}}
     for i in started:
@@ -273,13 +273,13 @@ def report(results, docs, budget):
                   f"{'yes' if churn == 0 else 'no'} |")
     md.append("")
     phases = [p["name"] for p in spec["phases"]] + (["moving"] if any(p["kind"] == "moving" for p in spec["phases"]) else [])
-    md.append("| round | configuration | " + " | ".join(f"{p} tx/s" for p in phases) + " | errors | 53300 | peak app conns | opened/min settled (uneven, uniform) |")
-    md.append("|---|---|" + "---|" * len(phases) + "---|---|---|---|")
+    md.append("| round | configuration | " + " | ".join(f"{p} tx/s" for p in phases) + " | errors | 53300 | peak app conns | opened/min settled (uneven, uniform) | load average after |")
+    md.append("|---|---|" + "---|" * len(phases) + "---|---|---|---|---|")
     for r in sorted(runs, key=lambda r: (r["round"], configs.index(r["config"]))):
         cells = [f"{r['phases'][p]['txPerSecond']:.0f}" if p in r["phases"] else "-" for p in phases]
         churn = ", ".join(f"{r['phases'][p]['openedPerMinute']:.1f}" for p in ("uneven", "uniform") if p in r["phases"])
         md.append(f"| {r['round']} | {r['config']} | " + " | ".join(cells) + f" | {sum(r['errors'].values())} | "
-                  f"{r['serverRefusals53300']} | {r['peakAppConnections']} | {churn} |")
+                  f"{r['serverRefusals53300']} | {r['peakAppConnections']} | {churn} | {r['load']} |")
     md.append("")
     md.append("Oracle pools by phase (max-min fair by client threads over "
               f"{spec['oracleConnections']} connections): "
@@ -321,7 +321,7 @@ def report(results, docs, budget):
                 ax_demand.step(t, [x if x is not None else float("nan") for x in demand], where="post", color=colors[i - 1],
                                lw=1.2, label=f"fleet-{i}")
             ax_alloc.axhline(budget, color="red", ls="--", lw=1, label=f"service budget ({budget})")
-            ax_alloc.set_ylim(0, budget + 4)
+            ax_alloc.set_ylim(0, budget + 6)
             ax_alloc.set_ylabel("allocation" if has_allocation else "pool maximum")
             ax_demand.set_ylabel("demand" if has_allocation else "active + pending")
             ax_alloc.set_title(f"{config}, round {summary['round']}: "
@@ -333,7 +333,7 @@ def report(results, docs, budget):
                     ax.axvline(p["start"], color="grey", lw=0.6)
                 ax.legend(loc="center left", bbox_to_anchor=(1.0, 0.5), fontsize=8)
             for p in spec["phases"]:
-                ax_alloc.text(p["start"] + 0.3, budget + 1.2, p["name"] + (f" (busy: fleet-{p['busy']})" if p["busy"] else ""),
+                ax_alloc.text(p["start"] + 0.3, budget + 0.6, p["name"] + (f"\nbusy: fleet-{p['busy']}" if p["busy"] else ""),
                               fontsize=7, va="bottom")
         axes[-1, 0].set_xlabel("seconds since go")
         fig.suptitle("Connections go where the work is: each member's allocation and demand while the load moves")
