@@ -58,12 +58,8 @@ if [ "${COORD_BUILD:-0}" = 1 ]; then
 fi
 [ -f "$JAR" ] || { log "$JAR missing: run with COORD_BUILD=1"; exit 1; }
 mkdir -p "$RESULTS" "$DOCS"
-# A python3 with matplotlib (apt-get install -y python3-matplotlib), checked before any work
-PY=
-for candidate in ${PYTHON:-} python3 /usr/bin/python3; do
-	if "$candidate" -c 'import matplotlib' 2>/dev/null; then PY=$candidate; break; fi
-done
-[ -n "$PY" ] || { log "no python3 with matplotlib (apt-get install -y python3-matplotlib)"; exit 1; }
+# Checked before any work
+find_python
 
 SAMPLER_PID=
 APP_PIDS=()
@@ -105,7 +101,7 @@ SAMPLE_SQL="SELECT (extract(epoch FROM clock_timestamp()) * 1000)::bigint, \
 (SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND objsubid = 2 AND granted \
  AND database = (SELECT oid FROM pg_database WHERE datname = '$DATABASE')), \
 count(*), count(*) FILTER (WHERE usename = '$APP_ROLE')$per_app \
-FROM pg_stat_activity WHERE backend_type = 'client backend' \\watch 0.25"
+FROM pg_stat_activity WHERE backend_type = 'client backend'"
 
 run_scenario() {
 	local scenario=$1 coordination=$2
@@ -116,10 +112,7 @@ run_scenario() {
 	local log_start
 	log_start=$(stat -c %s "$SERVER_LOG")
 	local total_seconds=$(((N - 1) * (STAGGER + 90) + TAIL + 90))
-	echo "$SAMPLE_SQL" | timeout "$((total_seconds + 30))" "$PGBIN/psql" \
-		"host=127.0.0.1 port=$PORT user=postgres dbname=$DATABASE replication=database" \
-		-XAtq -F, > "$dir/samples.csv" 2>"$dir/sampler.err" &
-	SAMPLER_PID=$!
+	start_sampler "$dir/samples.csv" "$((total_seconds + 30))" 0.25 "$SAMPLE_SQL"
 	local launch_ms i
 	launch_ms=$(date +%s%3N)
 	echo "launchEpochMillis=$launch_ms" > "$dir/meta.properties"

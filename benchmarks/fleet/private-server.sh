@@ -31,16 +31,39 @@ HBA
 }
 
 # (Re)starts the server with the given max_connections (kept in MAX_CONNECTIONS), 3 of them
-# reserved for superusers
+# reserved for superusers; further arguments are more server options ("-c name=value ...")
 start_server() {
 	MAX_CONNECTIONS=$1
+	shift
 	if [ -f "$DATA/postmaster.pid" ]; then
 		as_pg "$PGBIN/pg_ctl" -D "$DATA" -m fast -w stop >/dev/null
 	fi
 	as_pg "$PGBIN/pg_ctl" -D "$DATA" -l "$SERVER_LOG" -w -t 60 -o "-c port=$PORT -c listen_addresses=127.0.0.1 \
-		-c unix_socket_directories=$WORK -c max_connections=$1 -c superuser_reserved_connections=3" \
+		-c unix_socket_directories=$WORK -c max_connections=$MAX_CONNECTIONS -c superuser_reserved_connections=3 $*" \
 		start >/dev/null
-	log "server up: max_connections=$1 superuser_reserved_connections=3"
+	log "server up: max_connections=$MAX_CONNECTIONS superuser_reserved_connections=3 $*"
+}
+
+# Runs a query on the server every INTERVAL seconds for at most SECONDS, rows appended to FILE
+# as CSV, from a replication=database session: a walsender takes none of max_connections'
+# client slots, so sampling does not change what it measures. Sets SAMPLER_PID.
+start_sampler() {
+	local file=$1 seconds=$2 interval=$3 query=$4
+	echo "$query \\watch $interval" | timeout "$seconds" "$PGBIN/psql" \
+		"host=127.0.0.1 port=$PORT user=postgres dbname=$DATABASE replication=database" \
+		-XAtq -F, > "$file" 2>"$(dirname "$file")/sampler.err" &
+	SAMPLER_PID=$!
+}
+
+# A python3 with matplotlib (apt-get install -y python3-matplotlib), in PY; exits without one
+find_python() {
+	PY=
+	local candidate
+	for candidate in ${PYTHON:-} python3 /usr/bin/python3; do
+		if "$candidate" -c 'import matplotlib' 2>/dev/null; then PY=$candidate; return 0; fi
+	done
+	log "no python3 with matplotlib (apt-get install -y python3-matplotlib)"
+	exit 1
 }
 
 psql_su() { "$PGBIN/psql" -X -q -v ON_ERROR_STOP=1 -h 127.0.0.1 -p "$PORT" -U postgres "$@"; }

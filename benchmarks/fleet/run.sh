@@ -145,10 +145,7 @@ run_config() {
 	# Connections sampled every 200 ms from pg_stat_activity on a replication (walsender)
 	# session, which takes none of the max_connections slots the fleet competes for
 	local sampler_limit=$((START_TIMEOUT + WARMUP + DURATION + GRACE + 30))
-	echo "SELECT (extract(epoch FROM clock_timestamp()) * 1000)::bigint, count(*) FILTER (WHERE usename = '$APP_ROLE'), count(*) FILTER (WHERE usename = '$APP_ROLE' AND state = 'active'), count(*) FROM pg_stat_activity WHERE backend_type = 'client backend' \\watch 0.2" \
-		| timeout "$sampler_limit" "$PGBIN/psql" "host=127.0.0.1 port=$PORT user=postgres dbname=$DATABASE replication=database" \
-			-XAtq -F, > "$dir/connections.csv" 2>"$dir/sampler.err" &
-	SAMPLER_PID=$!
+	start_sampler "$dir/connections.csv" "$sampler_limit" 0.2 "SELECT (extract(epoch FROM clock_timestamp()) * 1000)::bigint, count(*) FILTER (WHERE usename = '$APP_ROLE'), count(*) FILTER (WHERE usename = '$APP_ROLE' AND state = 'active'), count(*) FROM pg_stat_activity WHERE backend_type = 'client backend'"
 
 	local launch_ms
 	launch_ms=$(date +%s%3N)

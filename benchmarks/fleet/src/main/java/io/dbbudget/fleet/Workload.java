@@ -77,8 +77,11 @@ class Workload implements ApplicationRunner, ExitCodeGenerator {
 		result.put("instanceId", p.getInstanceId());
 		result.put("config", p.getConfig());
 		result.put("mode", p.getMode());
-		result.put("threads", p.getThreads());
-		result.put("durationMillis", p.getDuration().toMillis());
+		Schedule schedule = Schedule.of(p.getPhases(), p.getThreads(), p.getDuration());
+		Duration window = schedule.total();
+		result.put("threads", schedule.maxThreads());
+		result.put("durationMillis", window.toMillis());
+		result.put("phases", schedule.phases());
 		result.put("pid", ProcessHandle.current().pid());
 		HikariDataSource hikari = this.dataSource.isWrapperFor(HikariDataSource.class)
 				? this.dataSource.unwrap(HikariDataSource.class) : null;
@@ -111,13 +114,19 @@ class Workload implements ApplicationRunner, ExitCodeGenerator {
 
 		PoolWatcher watcher = new PoolWatcher(hikari);
 		watcher.start();
+		Timeline timeline = new Timeline(window);
 		long windowStart = System.nanoTime() + p.getWarmup().toNanos();
-		long deadline = windowStart + p.getDuration().toNanos();
+		long deadline = windowStart + window.toNanos();
 		result.put("goEpochMillis", System.currentTimeMillis());
 		result.put("warmupMillis", p.getWarmup().toMillis());
+		OraclePools oracle = null;
+		if (hikari != null && p.getPhases().stream().anyMatch((phase) -> phase.getPoolSize() != null)) {
+			oracle = new OraclePools(hikari, schedule, windowStart, p.getOracleGrowDelay().toNanos());
+			oracle.start();
+		}
 		List<Client> clients = new ArrayList<>();
-		for (int i = 0; i < p.getThreads(); i++) {
-			Client client = new Client(windowStart, deadline);
+		for (int i = 0; i < schedule.maxThreads(); i++) {
+			Client client = new Client(i, schedule, timeline, windowStart, deadline);
 			client.thread = new Thread(client, "client-" + i);
 			client.thread.setDaemon(true);
 			clients.add(client);
@@ -133,6 +142,9 @@ class Workload implements ApplicationRunner, ExitCodeGenerator {
 			}
 		}
 		watcher.stop();
+		if (oracle != null) {
+			oracle.stop();
+		}
 		result.put("unfinishedThreads", unfinished);
 
 		Histogram latency = new Histogram(HIGHEST_MICROS, 3);
@@ -158,14 +170,15 @@ class Workload implements ApplicationRunner, ExitCodeGenerator {
 		result.put("okDuringWarmup", warmupOk);
 		result.put("errors", errors);
 		result.put("errorSamples", samples);
-		result.put("txPerSecond", ok / (p.getDuration().toNanos() / 1e9));
+		result.put("txPerSecond", ok / (window.toNanos() / 1e9));
 		result.put("latencyMillis", summary(latency));
 		result.put("acquireMillis", summary(acquire));
 		result.put("latencyHistogram", encode(latency));
 		result.put("pool", poolFacts(hikari, watcher));
+		result.put("timeline", timeline.toMap());
 		write(result);
 		logger.info("fleet: instance " + p.getInstanceId() + " (" + p.getConfig() + "): " + ok + " ok, errors " + errors
-				+ ", " + Math.round(ok / (p.getDuration().toNanos() / 1e9)) + " tx/s");
+				+ ", " + Math.round(ok / (window.toNanos() / 1e9)) + " tx/s");
 	}
 
 	/**
@@ -276,8 +289,17 @@ class Workload implements ApplicationRunner, ExitCodeGenerator {
 		return (text.length() > 400) ? text.substring(0, 400) : text.toString();
 	}
 
-	/** One client thread: transactions back to back until the deadline. */
+	/**
+	 * One client thread: transactions back to back until the deadline, while the schedule
+	 * runs more threads than its index.
+	 */
 	private final class Client implements Runnable {
+
+		private final int index;
+
+		private final Schedule schedule;
+
+		private final Timeline timeline;
 
 		private final long windowStart;
 
@@ -299,7 +321,10 @@ class Workload implements ApplicationRunner, ExitCodeGenerator {
 
 		private final Map<String, String> samples = new ConcurrentHashMap<>();
 
-		Client(long windowStart, long deadline) {
+		Client(int index, Schedule schedule, Timeline timeline, long windowStart, long deadline) {
+			this.index = index;
+			this.schedule = schedule;
+			this.timeline = timeline;
 			this.windowStart = windowStart;
 			this.deadline = deadline;
 		}
@@ -310,9 +335,16 @@ class Workload implements ApplicationRunner, ExitCodeGenerator {
 			boolean select = p.getMode().equals("select");
 			while (System.nanoTime() < this.deadline) {
 				long start = System.nanoTime();
+				if (this.index >= this.schedule.threadsAt(start - this.windowStart)) {
+					if (!idleUntilNextPhase(start)) {
+						return;
+					}
+					continue;
+				}
 				try {
 					long acquired = select ? selectOne(p) : mixed(p);
 					long end = System.nanoTime();
+					this.timeline.record(end - this.windowStart, true);
 					synchronized (this) {
 						if (start < this.windowStart) {
 							this.warmupOk++;
@@ -329,6 +361,7 @@ class Workload implements ApplicationRunner, ExitCodeGenerator {
 				}
 				catch (SQLException | RuntimeException ex) {
 					String key = classify(ex);
+					this.timeline.record(System.nanoTime() - this.windowStart, false);
 					this.errors.merge(key, 1L, Long::sum);
 					this.samples.putIfAbsent(key, message(ex));
 					long pause = Math.min(p.getErrorPause().toNanos(), this.deadline - System.nanoTime());
@@ -342,6 +375,19 @@ class Workload implements ApplicationRunner, ExitCodeGenerator {
 						}
 					}
 				}
+			}
+		}
+
+		/** Sleeps until the phase running at {@code now} ends, or the deadline; false when interrupted. */
+		private boolean idleUntilNextPhase(long now) {
+			long until = Math.min(this.deadline, this.windowStart + this.schedule.endOfPhaseAt(now - this.windowStart));
+			try {
+				TimeUnit.NANOSECONDS.sleep(Math.max(1, until - now));
+				return true;
+			}
+			catch (InterruptedException interrupted) {
+				Thread.currentThread().interrupt();
+				return false;
 			}
 		}
 

@@ -2,6 +2,8 @@ package io.dbbudget.fleet;
 
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
 
 import org.springframework.boot.context.properties.ConfigurationProperties;
 
@@ -74,6 +76,19 @@ public class WorkloadProperties {
 
 	/** Rows of pgbench_accounts (select mode), 100000 x scale. */
 	private int pgbenchAccounts = 100_000;
+
+	/**
+	 * Phases of the window, one after the other, each with its own number of client threads
+	 * (and, for the oracle, its own pool size). When set, they replace {@code threads} and
+	 * {@code duration}: the window lasts as long as the phases together.
+	 */
+	private List<Phase> phases = new ArrayList<>();
+
+	/**
+	 * How long the oracle waits after a phase starts before it grows its pool, so that the
+	 * instances that shrink at the same moment have given their connections back.
+	 */
+	private Duration oracleGrowDelay = Duration.ofMillis(250);
 
 	public String getMode() {
 		return this.mode;
@@ -209,6 +224,65 @@ public class WorkloadProperties {
 
 	public void setPgbenchAccounts(int pgbenchAccounts) {
 		this.pgbenchAccounts = pgbenchAccounts;
+	}
+
+	public List<Phase> getPhases() {
+		return this.phases;
+	}
+
+	public void setPhases(List<Phase> phases) {
+		this.phases = phases;
+	}
+
+	public Duration getOracleGrowDelay() {
+		return this.oracleGrowDelay;
+	}
+
+	public void setOracleGrowDelay(Duration oracleGrowDelay) {
+		this.oracleGrowDelay = oracleGrowDelay;
+	}
+
+	/**
+	 * One phase of the window.
+	 */
+	public static class Phase {
+
+		/** How long the phase lasts. */
+		private Duration duration;
+
+		/** Client threads that run transactions during the phase; the others wait. */
+		private int threads;
+
+		/**
+		 * Pool size set by hand at the phase's start (the oracle); unset leaves the pool to
+		 * its configuration (and to db-budget).
+		 */
+		private Integer poolSize;
+
+		public Duration getDuration() {
+			return this.duration;
+		}
+
+		public void setDuration(Duration duration) {
+			this.duration = duration;
+		}
+
+		public int getThreads() {
+			return this.threads;
+		}
+
+		public void setThreads(int threads) {
+			this.threads = threads;
+		}
+
+		public Integer getPoolSize() {
+			return this.poolSize;
+		}
+
+		public void setPoolSize(Integer poolSize) {
+			this.poolSize = poolSize;
+		}
+
 	}
 
 }
