@@ -77,6 +77,8 @@ public class BudgetedPools implements AutoCloseable {
 
 	private int fleetAllocation;
 
+	private final VanishedMembers vanished = new VanishedMembers();
+
 	/**
 	 * Create a new instance.
 	 * @param settings the fleet's settings
@@ -301,7 +303,7 @@ public class BudgetedPools implements AutoCloseable {
 		int floor = this.settings.minPoolSize() * this.poolNames.size();
 		int current = this.joiningFleet ? floor : allocation();
 		FleetShares share = FleetShares.of(counted.fleetPoolCapacity(), floor, this.fleetSettings.demandAware(), slot,
-				members, demand, current);
+				members, demand, current, this.vanished.stillHeld(members));
 		boolean joined = this.joiningFleet;
 		this.budget = counted.withAllocation(this.settings, share.allocation());
 		this.joiningFleet = false;

@@ -27,10 +27,11 @@ record FleetShares(int fair, int allocation) {
 	 * @param members the members seen, this one included, with what they published
 	 * @param demand this member's own demand now
 	 * @param current what this member's pools may hold now
+	 * @param vanishedHold what members that have just vanished may still hold
 	 * @return the share
 	 */
 	static FleetShares of(int capacity, int floor, boolean demandAware, int slot, List<FleetMember> members,
-			int demand, int current) {
+			int demand, int current, int vanishedHold) {
 		int equalShare = capacity / members.size();
 		int fair = demandAware ? FairShare.allocate(capacity, floor, members.stream()
 			.map((member) -> new FairShare.Want(member.slot(), (member.slot() == slot) ? Integer.valueOf(demand)
@@ -39,7 +40,7 @@ record FleetShares(int fair, int allocation) {
 		if (fair <= current) {
 			return new FleetShares(fair, fair);
 		}
-		int othersHold = 0;
+		int othersHold = vanishedHold;
 		for (FleetMember member : members) {
 			if (member.slot() != slot) {
 				MemberState state = member.state();

@@ -14,12 +14,14 @@ import io.dbbudget.server.BackgroundScheduler;
 
 /**
  * Closes exactly the connections a pool holds above its maximum, on a thread of its own and
- * under no lock: idle ones now, busy ones once they are returned and idle. Lowering Hikari's
- * maximum closes nothing by itself, and soft eviction would close the whole pool.
+ * under no lock: idle ones now, busy ones as they are returned. Lowering Hikari's maximum
+ * closes nothing by itself, and soft eviction would close the whole pool.
  * <p>
  * A connection is taken out of the pool the way a caller takes one, and evicted while held,
- * which closes it and opens none. Only idle connections are taken, with a short wait, so a
- * trim never queues behind the application for long.
+ * which closes it and opens none (the pool is above its maximum, so Hikari adds nothing for
+ * the waiting trimmer). Under load no connection is ever idle: the trimmer then waits in line
+ * with the callers, up to the pool's connection timeout, and takes returned connections one at
+ * a time.
  *
  * @author db-budget team
  */
@@ -45,15 +47,43 @@ final class PoolTrimmer implements AutoCloseable {
 
 	private void trimNow(HikariDataSource dataSource) {
 		this.scheduled.remove(dataSource);
-		HikariPoolMXBean pool = dataSource.getHikariPoolMXBean();
-		if (pool == null || dataSource.isClosed()) {
+		HikariPoolMXBean poolBean = dataSource.getHikariPoolMXBean();
+		if (!(poolBean instanceof HikariPool pool) || dataSource.isClosed()) {
 			return;
 		}
-		int excess = pool.getTotalConnections() - dataSource.getMaximumPoolSize();
-		excess -= closeIdle(dataSource, excess);
-		if (excess > 0 && this.scheduled.add(dataSource)) {
-			this.executor.schedule(BackgroundScheduler.guarded("trimming a pool", () -> trimNow(dataSource)),
-					RETRY_DELAY_MILLIS, TimeUnit.MILLISECONDS);
+		int excess = poolBean.getTotalConnections() - dataSource.getMaximumPoolSize();
+		while (excess > 0 && !dataSource.isClosed()) {
+			// An idle connection is taken at once; under load the trimmer waits in line with
+			// the callers, and Hikari hands returned connections to waiters in turn
+			long wait = (poolBean.getIdleConnections() > 0) ? BORROW_TIMEOUT_MILLIS : dataSource.getConnectionTimeout();
+			Connection connection;
+			try {
+				connection = pool.getConnection(wait);
+			}
+			catch (SQLException ex) {
+				if (!this.executor.isShutdown() && this.scheduled.add(dataSource)) {
+					this.executor.schedule(BackgroundScheduler.guarded("trimming a pool", () -> trimNow(dataSource)),
+							RETRY_DELAY_MILLIS, TimeUnit.MILLISECONDS);
+				}
+				return;
+			}
+			if (poolBean.getTotalConnections() > dataSource.getMaximumPoolSize()) {
+				dataSource.evictConnection(connection);
+			}
+			else {
+				// The pool grew again while the trimmer waited: this one stays
+				closeQuietly(connection);
+			}
+			excess = poolBean.getTotalConnections() - dataSource.getMaximumPoolSize();
+		}
+	}
+
+	private static void closeQuietly(Connection connection) {
+		try {
+			connection.close();
+		}
+		catch (SQLException ex) {
+			// Returning a connection to Hikari fails only if the pool is closing
 		}
 	}
 

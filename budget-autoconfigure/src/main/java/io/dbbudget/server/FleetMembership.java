@@ -37,7 +37,6 @@ public final class FleetMembership {
 			  AND l.database = (SELECT oid FROM pg_database WHERE datname = current_database())
 			ORDER BY 1""";
 
-	// The one-bigint form (objsubid = 1) never shows among the members
 	private static final String TAKE_TURN = "SELECT pg_advisory_xact_lock(?)";
 
 	private static final String LOCK_TIMEOUT = "SELECT set_config('lock_timeout', ?, true)";
@@ -125,7 +124,7 @@ public final class FleetMembership {
 		try {
 			execute(connection, LOCK_TIMEOUT, Math.max(1, wait.toMillis()) + "ms");
 			try (PreparedStatement turn = connection.prepareStatement(TAKE_TURN)) {
-				turn.setLong(1, (long) groupKey << 32);
+				turn.setLong(1, turnKey(groupKey));
 				turn.execute();
 			}
 			List<FleetMember> members = members(connection, groupKey);
@@ -145,6 +144,11 @@ public final class FleetMembership {
 				connection.setAutoCommit(autoCommit);
 			}
 		}
+	}
+
+	// Shows in pg_locks as classid = group key, objid = 4294967295, objsubid = 1: never a slot
+	private static long turnKey(int groupKey) {
+		return ((long) groupKey << 32) | 0xFFFFFFFFL;
 	}
 
 	private static void execute(Connection connection, String sql, String value) throws SQLException {

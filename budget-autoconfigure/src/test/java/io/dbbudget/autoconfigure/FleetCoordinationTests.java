@@ -156,7 +156,7 @@ class FleetCoordinationTests {
 				PreparedStatement statement = admin.prepareStatement(
 						"SELECT pid FROM pg_stat_activity WHERE usename = ? AND (application_name = ? "
 								+ "OR application_name LIKE 'db-budget fleet%' AND pid IN (SELECT pid FROM pg_locks "
-								+ "WHERE locktype = 'advisory' AND objid::bigint = 0))")) {
+								+ "WHERE locktype = 'advisory' AND objsubid = 2 AND objid::bigint = 0))")) {
 			statement.setString(1, database.username());
 			statement.setString(2, application);
 			List<Integer> pids = new ArrayList<>();
@@ -196,7 +196,7 @@ class FleetCoordinationTests {
 		Integer slot = member.getBean(BudgetedPools.class).getFleet().slot();
 		try (Connection admin = database.adminConnection();
 				PreparedStatement statement = admin.prepareStatement("SELECT count(pg_terminate_backend(pid)) "
-						+ "FROM pg_locks WHERE locktype = 'advisory' AND classid::bigint = ? AND objid::bigint = ?")) {
+						+ "FROM pg_locks WHERE locktype = 'advisory' AND objsubid = 2 AND classid::bigint = ? AND objid::bigint = ?")) {
 			statement.setLong(1, FleetMembership.groupKey("fleet-orders"));
 			statement.setLong(2, slot);
 			try (ResultSet result = statement.executeQuery()) {
