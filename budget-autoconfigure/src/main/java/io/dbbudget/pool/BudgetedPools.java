@@ -4,9 +4,11 @@ import java.sql.SQLException;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.Collection;
+import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Supplier;
@@ -45,6 +47,8 @@ public class BudgetedPools implements AutoCloseable {
 
 	private static final Duration LONGEST_RETRY_DELAY = Duration.ofSeconds(30);
 
+	private static final String NO_POSTGRESQL_POOL = "no pool's URL is PostgreSQL and db.budget.max-connections is not set";
+
 	private final BudgetSettings settings;
 
 	private final Supplier<Collection<String>> poolNamesSupplier;
@@ -59,6 +63,9 @@ public class BudgetedPools implements AutoCloseable {
 	private @Nullable Budget budget;
 
 	private @Nullable String budgetOffReason;
+
+	// Pools that registered before the plan and take no share of it: not PostgreSQL
+	private final Set<String> outsidePools = new HashSet<>();
 
 	private boolean planned;
 
@@ -118,17 +125,20 @@ public class BudgetedPools implements AutoCloseable {
 		if (this.applicationName != null) {
 			ApplicationName.apply(dataSource, this.applicationName);
 		}
-		if (!this.planned) {
-			plan(dataSource);
-			this.planned = true;
-		}
-		if (this.budgetOffReason != null) {
-			return null;
-		}
 		if (this.settings.maxConnections() == null && !ServerProbe.isPostgreSql(dataSource)) {
+			// Only a PostgreSQL pool can tell the budget, so the first one plans it, not the first pool
 			logger.info("db-budget: pool '" + name + "' is outside the budget: its URL is not PostgreSQL and "
 					+ "db.budget.max-connections is not set");
+			if (!this.planned) {
+				this.outsidePools.add(name);
+				this.budgetOffReason = NO_POSTGRESQL_POOL;
+			}
 			return null;
+		}
+		if (!this.planned) {
+			this.budgetOffReason = null;
+			plan(dataSource);
+			this.planned = true;
 		}
 		Integer poolBudget = poolBudget(name);
 		if (poolBudget == null) {
@@ -152,7 +162,10 @@ public class BudgetedPools implements AutoCloseable {
 	}
 
 	private void plan(HikariDataSource first) {
-		this.poolNames = List.copyOf(this.poolNamesSupplier.get());
+		this.poolNames = this.poolNamesSupplier.get()
+			.stream()
+			.filter((name) -> !this.outsidePools.contains(name))
+			.toList();
 		Integer maxConnections = this.settings.maxConnections();
 		DataSource probe = ServerProbe.isPostgreSql(first) ? ServerProbe.of(first, this.applicationName) : null;
 		if (this.fleetSettings != null) {
@@ -161,11 +174,6 @@ public class BudgetedPools implements AutoCloseable {
 		if (maxConnections != null) {
 			this.budget = Budget.calculate(this.settings, ServerLimits.configured(maxConnections),
 					this.poolNames);
-			return;
-		}
-		if (probe == null) {
-			this.budgetOffReason = "the DataSource URL is not PostgreSQL and db.budget.max-connections is not set";
-			logger.info("db-budget: budget off: " + this.budgetOffReason);
 			return;
 		}
 		try {
