@@ -31,11 +31,12 @@ import org.jspecify.annotations.Nullable;
 
 /**
  * This instance's Hikari pools and the budget they share. Pools are registered before they
- * start; the first registration computes the budget, asking the server on one short-lived
- * connection unless {@code max-connections} is configured. When the server cannot be asked,
- * pools start at {@code min-pool-size} and a background task completes the plan and resizes
- * them as soon as the server answers. With fleet coordination on, the instances count each
- * other through the server and every change of the count resizes the pools.
+ * start; the first PostgreSQL pool to register computes the budget, asking its server on one
+ * short-lived connection (with {@code max-connections} configured, the first pool of any
+ * database computes it without asking). When the server cannot be asked, pools start at
+ * {@code min-pool-size} and a background task completes the plan and resizes them as soon as
+ * the server answers. With fleet coordination on, the instances count each other through the
+ * server and every change of the count resizes the pools.
  *
  * @author db-budget team
  */
