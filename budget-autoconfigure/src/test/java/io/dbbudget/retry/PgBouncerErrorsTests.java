@@ -27,7 +27,8 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
  * Tests for {@link TransientFailures} and {@link RetryingDataSource} behind a real PgBouncer,
  * whose own errors all arrive as SQLSTATE {@code 08P01}. PgBouncer takes at most two clients;
  * database {@code wide} has a server pool of 5, {@code narrow} a server pool of 1 whose clients
- * wait at most 1 s for it.
+ * wait at most 1 s for it. The server is stopped and started by one test, behind a PgBouncer of
+ * its own.
  */
 class PgBouncerErrorsTests {
 
@@ -79,7 +80,7 @@ class PgBouncerErrorsTests {
 		assertThat(full.getMessage()).contains("no more connections allowed (max_client_conn)");
 		assertThat(TransientFailures.reason(full)).isEqualTo("pgbouncer-full");
 
-		RetryingDataSource dataSource = retrying("wide");
+		RetryingDataSource dataSource = retrying(pgBouncer.jdbcUrl("wide"));
 		CompletableFuture.delayedExecutor(700, TimeUnit.MILLISECONDS).execute(() -> close(first));
 		try (Connection connection = dataSource.getConnection()) {
 			assertThat(connection.isValid(1)).isTrue();
@@ -102,13 +103,40 @@ class PgBouncerErrorsTests {
 	@Test
 	void startupParameterPgBouncerDoesNotKnowFailsOnTheFirstAttempt() {
 		// The server would accept it: options=-c role=... is how a login role becomes another
-		RetryingDataSource dataSource = retrying("wide?options=-c%20role%3Dpostgres");
+		RetryingDataSource dataSource = retrying(pgBouncer.jdbcUrl("wide") + "?options=-c%20role%3Dpostgres");
 		assertThatExceptionOfType(SQLException.class).isThrownBy(dataSource::getConnection).satisfies((ex) -> {
 			assertThat(ex.getSQLState()).isEqualTo("08P01");
 			assertThat(ex.getMessage()).contains("unsupported startup parameter");
 		});
 		assertThat(this.listener.retries).isEmpty();
 		assertThat(this.listener.failures).containsExactly("pgbouncer-startup-parameter");
+	}
+
+	@Test
+	void serverDownBehindPgBouncerIsWaitedForAndTheConnectionComesWhenItIsBack() throws Exception {
+		// Without query_wait_timeout, a client waiting at login for a server that is down gets
+		// client_login_timeout (server down)
+		try (PrivatePgBouncer patient = PrivatePgBouncer.builder(server)
+			.database("app", "pool_size=1")
+			.setting("query_wait_timeout", "0")
+			.setting("client_login_timeout", "1")
+			.setting("server_login_retry", "1")
+			.start()) {
+			server.stop();
+			CompletableFuture<Void> restart = CompletableFuture.runAsync(server::start,
+					CompletableFuture.delayedExecutor(1500, TimeUnit.MILLISECONDS));
+			try {
+				RetryingDataSource dataSource = retrying(patient.jdbcUrl("app"));
+				try (Connection connection = dataSource.getConnection()) {
+					assertThat(connection.isValid(1)).isTrue();
+				}
+				assertThat(this.listener.retries).isNotEmpty().allMatch("pgbouncer-server-down"::equals);
+				assertThat(this.listener.failures).isEmpty();
+			}
+			finally {
+				restart.get(60, TimeUnit.SECONDS);
+			}
+		}
 	}
 
 	private Connection connect(String database) throws SQLException {
@@ -121,9 +149,9 @@ class PgBouncerErrorsTests {
 		return assertThrows(SQLException.class, () -> connect(database));
 	}
 
-	private RetryingDataSource retrying(String database) {
+	private RetryingDataSource retrying(String url) {
 		HikariDataSource pool = new HikariDataSource();
-		pool.setJdbcUrl(pgBouncer.jdbcUrl(database));
+		pool.setJdbcUrl(url);
 		pool.setUsername("app");
 		pool.setMaximumPoolSize(1);
 		pool.setConnectionTimeout(250);
