@@ -114,6 +114,8 @@ class ConnectConfigurationErrorsTests {
 		// The pool starts without a connection and keeps trying in the background, as after a
 		// start with the server down
 		pool.setInitializationFailTimeout(-1);
+		// Long enough for the first attempt to have failed, also on a busy machine
+		pool.setConnectionTimeout(5000);
 		assertThatExceptionOfType(SQLException.class).isThrownBy(pool::getConnection).satisfies((ex) -> {
 			assertThat(ex.getMessage()).contains("request timed out");
 			assertThat(TransientFailures.reason(ex)).isNull();

@@ -35,6 +35,11 @@ class PgBouncerErrorsTests {
 	private static final RetrySettings FIVE_QUICK_ATTEMPTS = new RetrySettings(5, Duration.ofMillis(200), 2.0,
 			Duration.ofSeconds(1), false);
 
+	// Patient enough for a server start on a busy machine, each attempt waiting about 1 s in
+	// PgBouncer
+	private static final RetrySettings THIRTY_ATTEMPTS = new RetrySettings(30, Duration.ofMillis(200), 2.0,
+			Duration.ofSeconds(1), false);
+
 	private static PrivateServer server;
 
 	private static PrivatePgBouncer pgBouncer;
@@ -126,7 +131,7 @@ class PgBouncerErrorsTests {
 			CompletableFuture<Void> restart = CompletableFuture.runAsync(server::start,
 					CompletableFuture.delayedExecutor(1500, TimeUnit.MILLISECONDS));
 			try {
-				RetryingDataSource dataSource = retrying(patient.jdbcUrl("app"));
+				RetryingDataSource dataSource = retrying(patient.jdbcUrl("app"), THIRTY_ATTEMPTS);
 				try (Connection connection = dataSource.getConnection()) {
 					assertThat(connection.isValid(1)).isTrue();
 				}
@@ -150,13 +155,17 @@ class PgBouncerErrorsTests {
 	}
 
 	private RetryingDataSource retrying(String url) {
+		return retrying(url, FIVE_QUICK_ATTEMPTS);
+	}
+
+	private RetryingDataSource retrying(String url, RetrySettings settings) {
 		HikariDataSource pool = new HikariDataSource();
 		pool.setJdbcUrl(url);
 		pool.setUsername("app");
 		pool.setMaximumPoolSize(1);
 		pool.setConnectionTimeout(250);
 		this.resources.add(pool);
-		return new RetryingDataSource(pool, "test", FIVE_QUICK_ATTEMPTS, Duration.ofMillis(250), this.listener);
+		return new RetryingDataSource(pool, "test", settings, Duration.ofMillis(250), this.listener);
 	}
 
 	private static void close(Connection connection) {

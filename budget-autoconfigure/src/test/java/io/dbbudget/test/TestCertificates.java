@@ -168,6 +168,7 @@ public final class TestCertificates {
 		long deadline = System.nanoTime() + TIMEOUT.toNanos();
 		String expected = tls ? "on" : "off";
 		while (true) {
+			String failure;
 			try (Connection connection = server.openConnection("postgres");
 					Statement statement = connection.createStatement();
 					ResultSet result = statement.executeQuery("SHOW ssl")) {
@@ -175,12 +176,15 @@ public final class TestCertificates {
 				if (expected.equals(result.getString(1))) {
 					return;
 				}
+				failure = "ssl is " + result.getString(1);
 			}
 			catch (SQLException ex) {
-				throw new IllegalStateException("Could not read ssl on " + server + ": " + ex.getMessage(), ex);
+				// A busy machine may take longer than a login timeout to answer while it reloads
+				failure = ex.getMessage();
 			}
 			if (System.nanoTime() > deadline) {
-				throw new IllegalStateException("ssl did not become " + expected + " on " + server);
+				throw new IllegalStateException("ssl did not become " + expected + " on " + server + " within "
+						+ TIMEOUT.toSeconds() + " s: " + failure);
 			}
 			try {
 				Thread.sleep(50);
