@@ -2,9 +2,11 @@ package io.dbbudget.pool;
 
 import java.sql.SQLException;
 import java.util.Collection;
+import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.function.Supplier;
 
 import javax.sql.DataSource;
@@ -26,17 +28,20 @@ import org.jspecify.annotations.Nullable;
 
 /**
  * This instance's Hikari pools and the budget they share. Pools are registered before they
- * start; the first registration computes the budget, asking the server on one short-lived
- * connection unless {@code max-connections} is configured. When the server cannot be asked,
- * pools start at {@code min-pool-size} and a background task completes the plan and resizes
- * them as soon as the server answers. With fleet coordination on, the instances count each
- * other through the server and every change of the count resizes the pools.
+ * start; the first PostgreSQL pool to register computes the budget, asking its server on one
+ * short-lived connection (with {@code max-connections} configured, the first pool of any
+ * database computes it without asking). When the server cannot be asked, pools start at
+ * {@code min-pool-size} and a background task completes the plan and resizes them as soon as
+ * the server answers. With fleet coordination on, the instances count each other through the
+ * server and every change of the count resizes the pools.
  *
  * @author db-budget team
  */
 public class BudgetedPools implements AutoCloseable {
 
 	private static final Log logger = LogFactory.getLog(BudgetedPools.class);
+
+	private static final String NO_POSTGRESQL_POOL = "no pool's URL is PostgreSQL and db.budget.max-connections is not set";
 
 	private final BudgetSettings settings;
 
@@ -52,6 +57,9 @@ public class BudgetedPools implements AutoCloseable {
 	private @Nullable Budget budget;
 
 	private @Nullable String budgetOffReason;
+
+	// Pools that registered before the plan and take no share of it: not PostgreSQL
+	private final Set<String> outsidePools = new HashSet<>();
 
 	private boolean planned;
 
@@ -129,17 +137,20 @@ public class BudgetedPools implements AutoCloseable {
 		else if (this.applicationName != null) {
 			ApplicationName.apply(dataSource, this.applicationName);
 		}
-		if (!this.planned) {
-			plan(dataSource);
-			this.planned = true;
-		}
-		if (this.budgetOffReason != null) {
-			return null;
-		}
 		if (this.settings.maxConnections() == null && !ServerProbe.isPostgreSql(dataSource)) {
+			// Only a PostgreSQL pool can tell the budget, so the first one plans it, not the first pool
 			logger.info("db-budget: pool '" + name + "' is outside the budget: its URL is not PostgreSQL and "
 					+ "db.budget.max-connections is not set");
+			if (!this.planned) {
+				this.outsidePools.add(name);
+				this.budgetOffReason = NO_POSTGRESQL_POOL;
+			}
 			return null;
+		}
+		if (!this.planned) {
+			this.budgetOffReason = null;
+			plan(dataSource);
+			this.planned = true;
 		}
 		Integer poolBudget = poolBudget(name);
 		if (poolBudget == null) {
@@ -167,7 +178,10 @@ public class BudgetedPools implements AutoCloseable {
 	}
 
 	private void plan(HikariDataSource first) {
-		this.poolNames = List.copyOf(this.poolNamesSupplier.get());
+		this.poolNames = this.poolNamesSupplier.get()
+			.stream()
+			.filter((name) -> !this.outsidePools.contains(name))
+			.toList();
 		Integer maxConnections = this.settings.maxConnections();
 		DataSource probe = ServerProbe.isPostgreSql(first) ? ServerProbe.of(first, this.applicationName) : null;
 		if (this.fleetSettings != null) {
@@ -176,11 +190,6 @@ public class BudgetedPools implements AutoCloseable {
 		if (maxConnections != null) {
 			this.budget = Budget.calculate(this.settings, ServerLimits.configured(maxConnections),
 					this.poolNames);
-			return;
-		}
-		if (probe == null) {
-			this.budgetOffReason = "the DataSource URL is not PostgreSQL and db.budget.max-connections is not set";
-			logger.info("db-budget: budget off: " + this.budgetOffReason);
 			return;
 		}
 		try {

@@ -7,14 +7,20 @@ import java.util.Set;
 import org.jspecify.annotations.Nullable;
 
 /**
- * Tells transient connection failures, worth waiting for, from permanent ones.
+ * Tells transient connection failures, worth waiting for, from permanent ones. Transient: the
+ * server or PgBouncer is full, restarting or briefly unreachable. Permanent: wrong credentials,
+ * unknown database, a host name that does not resolve, a TLS certificate or host name that
+ * does not verify, and a pool timeout of the pool's own: every connection stayed in use for
+ * the whole {@code connection-timeout}, and retrying would hold callers longer under the
+ * overload that made them wait.
  *
  * @author db-budget team
  */
 public final class TransientFailures {
 
 	/**
-	 * The reason given for a pool timeout that carries no SQLSTATE.
+	 * The reason given for a pool timeout that carries no SQLSTATE: every connection stayed in
+	 * use. A failure, never retried.
 	 */
 	public static final String POOL_TIMEOUT = "pool-timeout";
 
@@ -29,26 +35,31 @@ public final class TransientFailures {
 	 * The reason a failure is transient.
 	 * @param failure what {@code getConnection()} threw
 	 * @return the transient SQLSTATE found in the cause chain (Hikari wraps the driver's error
-	 * in its pool timeout), {@link #POOL_TIMEOUT} for a pool timeout without one, or
-	 * {@code null} if the failure is permanent: wrong password, unknown database, missing
-	 * privilege, an interrupt, anything else
+	 * in its pool timeout), the kind of a transient PgBouncer error, or {@code null} if the
+	 * failure is permanent: wrong password, unknown database, missing privilege, a
+	 * configuration error behind an {@code 08001} or {@code 08006}, a pool timeout without a
+	 * connection failure, an interrupt, anything else
 	 */
 	public static @Nullable String reason(Throwable failure) {
-		for (Throwable cause = failure; cause != null; cause = (cause.getCause() != cause) ? cause.getCause() : null) {
-			if (cause instanceof InterruptedException) {
-				return null;
-			}
+		if (isInterrupt(failure) || ConnectConfigurationErrors.find(failure) != null) {
+			return null;
+		}
+		for (Throwable cause = failure; cause != null; cause = next(cause)) {
 			if (cause instanceof SQLException sqlException && sqlException.getSQLState() != null) {
 				String state = sqlException.getSQLState();
 				if (TRANSIENT_STATES.contains(state)) {
 					return state;
+				}
+				PgBouncerErrors.Kind pgBouncerError = PgBouncerErrors.of(state, sqlException.getMessage());
+				if (pgBouncerError != null) {
+					return pgBouncerError.isTransient() ? pgBouncerError.reason() : null;
 				}
 				if (!(cause instanceof SQLTransientConnectionException)) {
 					return null;
 				}
 			}
 		}
-		return isPoolTimeout(failure) ? POOL_TIMEOUT : null;
+		return null;
 	}
 
 	/**
@@ -63,20 +74,52 @@ public final class TransientFailures {
 	/**
 	 * A short name for a failure, transient or not, for metrics.
 	 * @param failure what {@code getConnection()} threw
-	 * @return the transient reason, the SQLSTATE, or {@code other}
+	 * @return the transient reason; else {@link #POOL_TIMEOUT}, the configuration error
+	 * ({@code unknown-host}, {@code tls}, {@code driver-class}), the kind of PgBouncer error,
+	 * the SQLSTATE, or {@code other}
 	 */
 	public static String tag(Throwable failure) {
 		String reason = reason(failure);
 		if (reason != null) {
 			return reason;
 		}
-		return (failure instanceof SQLException sqlException && sqlException.getSQLState() != null)
-				? sqlException.getSQLState() : "other";
+		if (isPoolTimeout(failure)) {
+			return POOL_TIMEOUT;
+		}
+		String configurationError = ConnectConfigurationErrors.find(failure);
+		if (configurationError != null) {
+			return configurationError;
+		}
+		if (failure instanceof SQLException sqlException && sqlException.getSQLState() != null) {
+			PgBouncerErrors.Kind pgBouncerError = PgBouncerErrors.of(sqlException.getSQLState(),
+					sqlException.getMessage());
+			return (pgBouncerError != null) ? pgBouncerError.reason() : sqlException.getSQLState();
+		}
+		return "other";
 	}
 
 	private static boolean isPoolTimeout(Throwable failure) {
-		// Hikari's pool timeout, when no connection attempt failed for a reason of its own
-		return failure instanceof SQLTransientConnectionException && failure.getCause() == null;
+		// Hikari's pool timeout, when no connection attempt failed for a reason of its own, also
+		// when another exception wraps it
+		Throwable root = failure;
+		for (Throwable cause = next(failure); cause != null; cause = next(cause)) {
+			root = cause;
+		}
+		return root instanceof SQLTransientConnectionException;
+	}
+
+	private static boolean isInterrupt(Throwable failure) {
+		for (Throwable cause = failure; cause != null; cause = next(cause)) {
+			if (cause instanceof InterruptedException) {
+				return true;
+			}
+		}
+		return false;
+	}
+
+	static @Nullable Throwable next(Throwable failure) {
+		Throwable cause = failure.getCause();
+		return (cause != failure) ? cause : null;
 	}
 
 }

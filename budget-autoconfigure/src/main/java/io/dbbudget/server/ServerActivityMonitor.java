@@ -143,7 +143,7 @@ public class ServerActivityMonitor implements AutoCloseable {
 	// A pool timeout of its own (every connection stayed in use) or a server that is full: the
 	// server answers, it is busy
 	private static boolean isLoad(Exception ex) {
-		String reason = TransientFailures.reason(ex);
+		String reason = TransientFailures.tag(ex);
 		return TransientFailures.POOL_TIMEOUT.equals(reason) || TOO_MANY_CONNECTIONS.equals(reason);
 	}
 

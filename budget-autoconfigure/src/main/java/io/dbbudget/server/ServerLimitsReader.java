@@ -17,13 +17,15 @@ import io.dbbudget.budget.ServerLimits;
  */
 public final class ServerLimitsReader {
 
-	// reserved_connections is new in PostgreSQL 16: current_setting(..., true) is NULL before
+	// reserved_connections is new in PostgreSQL 16: current_setting(..., true) is NULL before.
+	// The role limit is the login role's (session_user): that is the role PostgreSQL counts,
+	// also when the URL switches to another one with options=-c role=...
 	private static final String QUERY = """
 			SELECT current_setting('max_connections')::int,
 			       current_setting('superuser_reserved_connections')::int,
 			       coalesce(current_setting('reserved_connections', true), '0')::int,
 			       (SELECT datconnlimit FROM pg_database WHERE datname = current_database()),
-			       (SELECT rolconnlimit FROM pg_roles WHERE rolname = current_user)""";
+			       (SELECT rolconnlimit FROM pg_roles WHERE rolname = session_user)""";
 
 	private ServerLimitsReader() {
 	}

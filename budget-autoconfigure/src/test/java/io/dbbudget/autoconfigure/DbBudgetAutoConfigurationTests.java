@@ -274,8 +274,10 @@ class DbBudgetAutoConfigurationTests {
 			.withUserConfiguration(MariaDbPoolConfiguration.class)
 			.run((context) -> {
 				assertThat(context.getBean(HikariDataSource.class).getMaximumPoolSize()).isEqualTo(20);
-				assertThat(output).contains("db-budget: budget off: the DataSource URL is not PostgreSQL and "
-						+ "db.budget.max-connections is not set");
+				assertThat(output).contains("db-budget: pool 'dataSource' is outside the budget: its URL is not "
+						+ "PostgreSQL and db.budget.max-connections is not set");
+				assertThat(context.getBean(BudgetedPools.class).describe())
+					.endsWith("budget off, no pool's URL is PostgreSQL and db.budget.max-connections is not set");
 			});
 	}
 

@@ -11,6 +11,7 @@ import io.dbbudget.metrics.AcquisitionMetrics;
 import io.dbbudget.metrics.PoolBudgetMetrics;
 import io.dbbudget.metrics.ServerActivityMetrics;
 import io.dbbudget.pool.BudgetedPools;
+import io.dbbudget.test.Ports;
 import io.dbbudget.test.TestDatabase;
 import io.micrometer.core.instrument.MeterRegistry;
 import org.junit.jupiter.api.AfterAll;
@@ -115,7 +116,7 @@ class DbBudgetMetricsAutoConfigurationTests {
 	}
 
 	@Test
-	void retriedAndFailedAcquisitionsAreCounted() {
+	void poolTimeoutIsCountedAsAFailureAndNotRetried() {
 		this.runner
 			.withPropertyValues("spring.datasource.hikari.maximum-pool-size=2",
 					"spring.datasource.hikari.connection-timeout=250", "db.budget.retry.max-attempts=2",
@@ -134,8 +135,23 @@ class DbBudgetMetricsAutoConfigurationTests {
 					}
 				}
 				MeterRegistry registry = context.getBean(MeterRegistry.class);
-				assertThat(count(registry, "db.budget.acquire.retries")).isEqualTo(1);
-				assertThat(count(registry, "db.budget.acquire.failures")).isEqualTo(1);
+				assertThat(registry.find("db.budget.acquire.retries").counters()).isEmpty();
+				assertThat(count(registry, "db.budget.acquire.failures", "pool-timeout")).isEqualTo(1);
+			});
+	}
+
+	@Test
+	void retriedAndFailedAcquisitionsAreCounted() {
+		this.runner
+			.withPropertyValues("spring.datasource.url=jdbc:postgresql://127.0.0.1:" + Ports.closed() + "/postgres",
+					"spring.datasource.hikari.connection-timeout=250", "db.budget.retry.max-attempts=2",
+					"db.budget.retry.initial-interval=50ms")
+			.run((context) -> {
+				DataSource dataSource = context.getBean(DataSource.class);
+				assertThatExceptionOfType(SQLException.class).isThrownBy(dataSource::getConnection);
+				MeterRegistry registry = context.getBean(MeterRegistry.class);
+				assertThat(count(registry, "db.budget.acquire.retries", "08001")).isEqualTo(1);
+				assertThat(count(registry, "db.budget.acquire.failures", "08001")).isEqualTo(1);
 			});
 	}
 
@@ -167,12 +183,8 @@ class DbBudgetMetricsAutoConfigurationTests {
 				.hasBean("customPoolBudgetMetrics"));
 	}
 
-	private static double count(MeterRegistry registry, String name) {
-		return registry.get(name)
-			.tag("pool", "dataSource")
-			.tag("reason", "pool-timeout")
-			.counter()
-			.count();
+	private static double count(MeterRegistry registry, String name, String reason) {
+		return registry.get(name).tag("pool", "dataSource").tag("reason", reason).counter().count();
 	}
 
 	@Configuration(proxyBeanMethods = false)

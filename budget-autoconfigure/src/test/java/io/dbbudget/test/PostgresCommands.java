@@ -129,12 +129,7 @@ final class PostgresCommands {
 	 * @return the exit code
 	 */
 	int run(Path workingDirectory, Path log, Duration timeout, String program, String... arguments) {
-		List<String> command = new ArrayList<>();
-		if (this.asServerUser) {
-			command.addAll(List.of(runuser(), "-u", SERVER_USER, "--"));
-		}
-		command.add(this.binDirectory.resolve(program).toString());
-		command.addAll(Arrays.asList(arguments));
+		List<String> command = commandLine(this.binDirectory.resolve(program).toString(), Arrays.asList(arguments));
 		try {
 			// The working directory must be accessible to the server user, or initdb complains.
 			// Output goes to a file: pg_ctl start leaves the server running, and the server
@@ -158,6 +153,19 @@ final class PostgresCommands {
 			Thread.currentThread().interrupt();
 			throw new IllegalStateException("Interrupted while running " + String.join(" ", command), ex);
 		}
+	}
+
+	/**
+	 * The command line that runs a program, as the server user when the JVM runs as root.
+	 */
+	List<String> commandLine(String program, List<String> arguments) {
+		List<String> command = new ArrayList<>();
+		if (this.asServerUser) {
+			command.addAll(List.of(runuser(), "-u", SERVER_USER, "--"));
+		}
+		command.add(program);
+		command.addAll(arguments);
+		return command;
 	}
 
 	private static String runuser() {

@@ -171,7 +171,7 @@ public final class PrivateServer implements AutoCloseable {
 		}
 	}
 
-	private static synchronized int allocatePort() {
+	static synchronized int allocatePort() {
 		try {
 			InetAddress loopback = InetAddress.getByName("127.0.0.1");
 			while (true) {
@@ -364,7 +364,7 @@ public final class PrivateServer implements AutoCloseable {
 		}
 	}
 
-	private static void delete(Path directory) {
+	static void delete(Path directory) {
 		if (!Files.exists(directory)) {
 			return;
 		}
