@@ -66,6 +66,15 @@ for n in $MEMBERS; do [ "$n" -gt "$largest" ] && largest=$n; done
 create_private_server scale
 start_server $((largest + 20))
 create_fleet_schema
+psql_app <<'SQL'
+CREATE FUNCTION fleet_turn(turn bigint) RETURNS boolean LANGUAGE plpgsql AS $$
+BEGIN
+	PERFORM pg_advisory_xact_lock(turn);
+	RETURN true;
+EXCEPTION WHEN lock_not_available THEN
+	RETURN false;
+END $$;
+SQL
 
 {
 	echo "date=$(date -u +%Y-%m-%dT%H:%M:%SZ)"
@@ -78,14 +87,18 @@ create_fleet_schema
 READ_FULL="SELECT l.objid::bigint, a.application_name FROM pg_locks l LEFT JOIN pg_stat_activity a ON a.pid = l.pid WHERE l.locktype = 'advisory' AND l.objsubid = 2 AND l.granted AND l.classid::bigint = :group AND l.database = (SELECT oid FROM pg_database WHERE datname = current_database()) ORDER BY 1;"
 READ_LOCKS="SELECT l.objid::bigint FROM pg_locks l WHERE l.locktype = 'advisory' AND l.objsubid = 2 AND l.granted AND l.classid::bigint = :group AND l.database = (SELECT oid FROM pg_database WHERE datname = current_database()) ORDER BY 1;"
 
+# A turn that times out skips the read and the publish, as takeTurn does; pgbench would abort the
+# client on the lock timeout's error, so fleet_turn catches it
 heartbeat_body() {
 	cat <<SQL
 \set d random(0, 50)
 BEGIN;
 SELECT set_config('lock_timeout', :lock_timeout, true);
-SELECT pg_advisory_xact_lock(:turn);
+SELECT fleet_turn(:turn)::int AS turn_taken \gset
+\if :turn_taken = 1
 $1
 SELECT set_config('application_name', 'db-budget fleet d=' || :d::text || ' h=10 a=14', false);
+\endif
 COMMIT;
 SQL
 }
@@ -111,15 +124,25 @@ write_script() {
 }
 for variant in idle full nojoin locks; do write_script "$variant"; done
 
-# CPU time of the postmaster and all its children, in ns: /proc/<pid>/schedstat is exact, where
-# the ticks of /proc/<pid>/stat would lose up to one tick per backend at each end of the window
+# "pid ns" for the postmaster and each of its children: CPU time from /proc/<pid>/schedstat, which
+# is exact where the ticks of /proc/<pid>/stat would lose up to one tick per backend
 server_cpu_ns() {
-	local postmaster
+	local postmaster pid
 	postmaster=$(head -1 "$DATA/postmaster.pid")
-	# shellcheck disable=SC2046
-	cat "/proc/$postmaster/schedstat" $(pgrep -P "$postmaster" | sed 's|.*|/proc/&/schedstat|') 2>/dev/null \
-		| awk '{ sum += $1 } END { printf "%.0f", sum }'
+	for pid in "$postmaster" $(pgrep -P "$postmaster"); do
+		[ -r "/proc/$pid/schedstat" ] && printf '%s %s\n' "$pid" "$(cut -d' ' -f1 "/proc/$pid/schedstat" 2>/dev/null)"
+	done
+	return 0
 }
+
+# The server's CPU between two snapshots, in ns: what each process still alive at the second used
+# since the first (or since it started), so that a process that exits in between (an autovacuum
+# worker, a backend of the phase before) takes nothing away
+cpu_between() {
+	awk 'NR == FNR { before[$1] = $2; next } $2 != "" { sum += $2 - before[$1] } END { printf "%.0f", sum }' "$1" "$2"
+}
+
+children() { pgrep -c -P "$(head -1 "$DATA/postmaster.pid")" || true; }
 
 members_joined() {
 	psql_su -d "$DATABASE" -Atc "SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND objsubid = 2 \
@@ -133,8 +156,8 @@ phase() {
 	mkdir -p "$dir"
 	local threads=$((n > 1 ? 2 : 1))
 	# Joins take about one heartbeat (the first slot of each client's stream); up to three are
-	# waited for, then 2 s before the window
-	local duration=$((3 * heartbeat + 2 + WINDOW + 2))
+	# waited for, then 2 s before the window, and pgbench must outlast the window on a busy machine
+	local duration=$((3 * heartbeat + 2 + WINDOW + 10))
 	local rate lock_timeout
 	rate=$(awk -v n="$n" -v h="$heartbeat" 'BEGIN { printf "%.3f", n / h }')
 	lock_timeout=$((heartbeat * 500))ms
@@ -152,15 +175,21 @@ phase() {
 		waited=$((waited + 1))
 	done
 	sleep 2
-	joined=$(members_joined)
-	local before after start_s end_s
+	joined=$(members_joined || echo 0)
+	local start_s end_s
 	start_s=$(date +%s.%N)
-	before=$(server_cpu_ns)
+	server_cpu_ns > "$dir/cpu-before.txt"
 	sleep "$WINDOW"
-	after=$(server_cpu_ns)
+	server_cpu_ns > "$dir/cpu-after.txt"
 	end_s=$(date +%s.%N)
+	local joined_end
+	joined_end=$(members_joined || echo 0)
+	kill -0 "$PGBENCH_PID" 2>/dev/null || log "pgbench ended before the window did: the figures of $dir are not valid"
 	wait "$PGBENCH_PID" || log "pgbench exited with $?, see $dir/pgbench.err"
 	PGBENCH_PID=
+	# The next phase starts once this one's backends are gone (at most 60 s)
+	local gone=0
+	while [ "$(children)" -gt "$IDLE_CHILDREN" ] && [ "$gone" -lt 240 ]; do sleep 0.25; gone=$((gone + 1)); done
 	local aborted
 	aborted=$(grep -c 'aborted' "$dir/pgbench.err" || true)
 	# Heartbeats that ended in the window (the joins came before it), latency without the schedule
@@ -168,28 +197,33 @@ phase() {
 	cat "$dir"/tx.* | awk -v s="$start_s" -v e="$end_s" -v v="$variant" \
 		'v != "idle" && $5 + $6 / 1e6 >= s && $5 + $6 / 1e6 < e { print $3 - $7 }' \
 		| sort -n > "$dir/latencies-us.txt"
-	local count p50 p99
+	local count p50 p99 timed_out
 	count=$(wc -l < "$dir/latencies-us.txt")
+	# A heartbeat that took the whole lock_timeout did not get its turn
+	timed_out=$(awk -v t=$((heartbeat * 500000)) '$1 >= t { c++ } END { print c + 0 }' "$dir/latencies-us.txt")
 	p50=$(awk -v c="$count" 'NR == int(c * 0.50) + 1 { print; exit }' "$dir/latencies-us.txt")
 	p99=$(awk -v c="$count" 'NR == int(c * 0.99) + 1 { print; exit }' "$dir/latencies-us.txt")
 	# Mean ms per statement (pgbench -r): a round trip (the lock_timeout), the turn, the read, and
 	# what follows the read until the turn is released (publish, commit)
 	local rtt_ms turn_ms read_ms after_read_ms
 	rtt_ms=$(awk '/lock_timeout/ { print $1; exit }' "$dir/pgbench.out")
-	turn_ms=$(awk '/pg_advisory_xact_lock/ { print $1; exit }' "$dir/pgbench.out")
+	turn_ms=$(awk '/fleet_turn/ { print $1; exit }' "$dir/pgbench.out")
 	read_ms=$(awk '/FROM pg_locks/ { print $1; exit }' "$dir/pgbench.out")
 	after_read_ms=$(awk '/d=. \|\|/ || /^ *[0-9.]+ +[0-9]+ +COMMIT;/ { sum += $1; seen = 1 } END { if (seen) print sum }' "$dir/pgbench.out")
 	local line
-	line=$(awk -v n="$n" -v v="$variant" -v h="$heartbeat" -v j="$joined" -v d=$((after - before)) \
+	line=$(awk -v n="$n" -v v="$variant" -v h="$heartbeat" -v j="$joined/$joined_end" \
+		-v d="$(cpu_between "$dir/cpu-before.txt" "$dir/cpu-after.txt")" -v to="$timed_out" \
 		-v s="$start_s" -v e="$end_s" -v c="$count" -v p50="${p50:-}" -v p99="${p99:-}" -v rtt="${rtt_ms:-}" \
 		-v t="${turn_ms:-}" -v r="${read_ms:-}" -v ar="${after_read_ms:-}" -v a="$aborted" \
-		'BEGIN { w = e - s; printf "%d,%s,%d,%d,%.1f,%.3f,%.1f,%s,%s,%s,%s,%s,%s,%d\n", n, v, h, j, c / w, d / 1e9 / w * 100, w, p50, p99, rtt, t, r, ar, a }')
+		'BEGIN { w = e - s; printf "%d,%s,%d,%s,%.1f,%.3f,%.1f,%s,%s,%d,%s,%s,%s,%s,%d\n", n, v, h, j, c / w, d / 1e9 / w * 100, w, p50, p99, to, rtt, t, r, ar, a }')
 	echo "$line" >> "$RESULTS/phases.csv"
 	log "$line"
 }
 
-echo "members,variant,heartbeatSeconds,joined,heartbeatsPerSecond,serverCpuPercentOfCore,windowSeconds,p50us,p99us,roundTripMeanMs,turnMeanMs,readMeanMs,publishCommitMeanMs,abortedClients" \
+echo "members,variant,heartbeatSeconds,membersAtStartAndEnd,heartbeatsPerSecond,serverCpuPercentOfCore,windowSeconds,p50us,p99us,turnsTimedOut,roundTripMeanMs,turnMeanMs,readMeanMs,publishCommitMeanMs,abortedClients" \
 	> "$RESULTS/phases.csv"
+# The postmaster's own children with no client connected: checkpointer, walwriter and the like
+IDLE_CHILDREN=$(children)
 STARTED=$(date +%s)
 for n in $MEMBERS; do
 	for step in $PLAN; do
