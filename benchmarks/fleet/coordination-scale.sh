@@ -156,8 +156,9 @@ phase() {
 	mkdir -p "$dir"
 	local threads=$((n > 1 ? 2 : 1))
 	# Joins take about one heartbeat (the first slot of each client's stream); up to three are
-	# waited for, then 2 s before the window, and pgbench must outlast the window on a busy machine
-	local duration=$((3 * heartbeat + 2 + WINDOW + 10))
+	# waited for, then 2 s before the window. pgbench's clock starts before its clients connect
+	# (500 SCRAM logins take tens of seconds on a busy machine), and it must outlast the window
+	local duration=$((3 * heartbeat + 2 + WINDOW + 10 + n / 15))
 	local rate lock_timeout
 	rate=$(awk -v n="$n" -v h="$heartbeat" 'BEGIN { printf "%.3f", n / h }')
 	lock_timeout=$((heartbeat * 500))ms
