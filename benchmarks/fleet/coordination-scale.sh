@@ -33,7 +33,7 @@
 #   SCALE_RESULTS=dir                default benchmarks/fleet/target/coordination-scale/<time>
 #   PGBIN=/usr/lib/postgresql/15/bin
 #
-# About 6 minutes on 2 cores. Every pgbench runs under `timeout`; the server's directory is removed
+# About 10 minutes on a busy 2-core machine. Every pgbench runs under `timeout`; the server's directory is removed
 # on exit, whatever happens.
 set -euo pipefail
 
