@@ -33,8 +33,8 @@
 #   SCALE_RESULTS=dir                default benchmarks/fleet/target/coordination-scale/<time>
 #   PGBIN=/usr/lib/postgresql/15/bin
 #
-# About 10 minutes on a busy 2-core machine. Every pgbench runs under `timeout`; the server's directory is removed
-# on exit, whatever happens.
+# About 10 minutes on a busy 2-core machine. Every pgbench runs under `timeout`; the server's
+# directory is removed on exit, whatever happens.
 set -euo pipefail
 
 HERE=$(cd "$(dirname "$0")" && pwd)
@@ -200,7 +200,7 @@ phase() {
 		| sort -n > "$dir/latencies-us.txt"
 	local count p50 p99 timed_out
 	count=$(wc -l < "$dir/latencies-us.txt")
-	# A heartbeat that took the whole lock_timeout did not get its turn
+	# A heartbeat that took the whole lock_timeout or longer did not get its turn, or barely
 	timed_out=$(awk -v t=$((heartbeat * 500000)) '$1 >= t { c++ } END { print c + 0 }' "$dir/latencies-us.txt")
 	p50=$(awk -v c="$count" 'NR == int(c * 0.50) + 1 { print; exit }' "$dir/latencies-us.txt")
 	p99=$(awk -v c="$count" 'NR == int(c * 0.99) + 1 { print; exit }' "$dir/latencies-us.txt")
