@@ -18,6 +18,8 @@
 #   full      the heartbeat as the library runs it
 #   nojoin    the same transaction, reading pg_locks without the pg_stat_activity join
 #   locks     the pg_locks read alone (no transaction, no turn, no publish)
+#   leader    the change proposed in docs/BENCHMARKS.md: every member publishes, one member (client
+#             0) also reads for all, no turn (not in the default plan)
 #
 # Measured over a window that starts once all N members hold their lock: the server's CPU (the
 # postmaster's and all its children's, /proc/<pid>/schedstat), heartbeats per second, the
@@ -117,12 +119,19 @@ write_script() {
 			full) heartbeat_body "$READ_FULL" ;;
 			nojoin) heartbeat_body "$READ_LOCKS" ;;
 			locks) echo "$READ_LOCKS" ;;
+			leader)
+				echo '\if :client_id = 0'
+				echo "$READ_FULL"
+				echo '\endif'
+				echo '\set d random(0, 50)'
+				echo "SELECT set_config('application_name', 'db-budget fleet d=' || :d::text || ' h=10 a=14', false);"
+				;;
 			*) log "unknown variant $variant"; exit 1 ;;
 		esac
 		echo '\endif'
 	} > "$file"
 }
-for variant in idle full nojoin locks; do write_script "$variant"; done
+for variant in idle full nojoin locks leader; do write_script "$variant"; done
 
 # "pid ns" for the postmaster and each of its children: CPU time from /proc/<pid>/schedstat, which
 # is exact where the ticks of /proc/<pid>/stat would lose up to one tick per backend
