@@ -14,6 +14,7 @@ import java.util.function.Supplier;
 import javax.sql.DataSource;
 
 import com.zaxxer.hikari.HikariDataSource;
+import io.dbbudget.advisor.ServerSettings;
 import io.dbbudget.budget.Budget;
 import io.dbbudget.budget.BudgetMode;
 import io.dbbudget.budget.BudgetSettings;
@@ -74,6 +75,9 @@ public class BudgetedPools implements AutoCloseable {
 
 	// Pools kept below their plan because growing was not yet safe
 	private boolean growthPending;
+
+	// Read with the limits, on the same connection, for the advisor
+	private volatile @Nullable ServerSettings serverSettings;
 
 	/**
 	 * Create a new instance.
@@ -169,7 +173,8 @@ public class BudgetedPools implements AutoCloseable {
 			return;
 		}
 		try {
-			this.budget = Budget.calculate(this.settings, ServerLimitsReader.read(probe), this.poolNames);
+			this.budget = Budget.calculate(this.settings, ServerLimitsReader.read(probe, this::serverSettingsRead),
+					this.poolNames);
 		}
 		catch (SQLException ex) {
 			logger.warn("db-budget: could not read the server's connection limits (" + ex.getMessage()
@@ -235,7 +240,7 @@ public class BudgetedPools implements AutoCloseable {
 	private void scheduleCompletion(ScheduledExecutorService executor, DataSource probe, Duration delay) {
 		executor.schedule(() -> {
 			try {
-				complete(ServerLimitsReader.read(probe));
+				complete(ServerLimitsReader.read(probe, this::serverSettingsRead));
 				executor.shutdown();
 			}
 			catch (RuntimeException ex) {
@@ -356,6 +361,19 @@ public class BudgetedPools implements AutoCloseable {
 	 */
 	public synchronized @Nullable Budget getBudget() {
 		return this.budget;
+	}
+
+	/**
+	 * The server's settings, read with its limits.
+	 * @return the settings, or {@code null} while the server has not answered or when it is
+	 * not asked
+	 */
+	public @Nullable ServerSettings getServerSettings() {
+		return this.serverSettings;
+	}
+
+	private void serverSettingsRead(ServerSettings settings) {
+		this.serverSettings = settings;
 	}
 
 	/**

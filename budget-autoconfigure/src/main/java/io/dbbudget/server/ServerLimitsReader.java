@@ -4,14 +4,17 @@ import java.sql.Connection;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Statement;
+import java.util.function.Consumer;
 
 import javax.sql.DataSource;
 
+import io.dbbudget.advisor.ServerSettings;
 import io.dbbudget.budget.ServerLimits;
 
 /**
- * Reads the server's connection limits on one connection. Everything it reads is visible to
- * any role: no superuser or monitoring privilege is needed.
+ * Reads the server's connection limits, and the settings the advisor checks, on one
+ * connection. Everything it reads is visible to any role: no superuser or monitoring
+ * privilege is needed.
  *
  * @author db-budget team
  */
@@ -29,18 +32,22 @@ public final class ServerLimitsReader {
 	}
 
 	/**
-	 * Opens one connection, reads the limits and closes it.
+	 * Opens one connection, reads the limits and the server's settings, and closes it.
 	 * @param dataSource where to connect: a plain, unpooled DataSource
+	 * @param settings called with the server's settings, on the caller's thread
 	 * @return the server's limits
 	 * @throws SQLException if the server cannot be reached or asked
 	 */
-	public static ServerLimits read(DataSource dataSource) throws SQLException {
-		try (Connection connection = dataSource.getConnection();
-				Statement statement = connection.createStatement();
-				ResultSet result = statement.executeQuery(QUERY)) {
-			result.next();
-			return new ServerLimits(result.getInt(1), result.getInt(2) + result.getInt(3), result.getInt(4),
-					result.getInt(5), ServerLimits.Source.SERVER);
+	public static ServerLimits read(DataSource dataSource, Consumer<ServerSettings> settings) throws SQLException {
+		try (Connection connection = dataSource.getConnection()) {
+			ServerLimits limits;
+			try (Statement statement = connection.createStatement(); ResultSet result = statement.executeQuery(QUERY)) {
+				result.next();
+				limits = new ServerLimits(result.getInt(1), result.getInt(2) + result.getInt(3), result.getInt(4),
+						result.getInt(5), ServerLimits.Source.SERVER);
+			}
+			settings.accept(ServerSettingsReader.read(connection));
+			return limits;
 		}
 	}
 
