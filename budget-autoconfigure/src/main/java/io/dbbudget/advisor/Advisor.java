@@ -133,8 +133,8 @@ public final class Advisor {
 				? "Set " + keepalive + "=" + Durations.property(shortEnough.withNanos(0))
 						+ " so that the pool tests idle connections before the server ends them, or raise the server's "
 						+ "limit: " + raise + "."
-				: "Raise the server's limit: " + raise + ". Lowering " + keepalive
-						+ " cannot help: Hikari tests idle connections at most every 30 s.";
+				: "Raise the server's limit above the pool's " + bound + ": " + raise + ". Lowering " + keepalive
+						+ " instead cannot help: Hikari tests idle connections at most every 30 s.";
 		advice.add(new Advice(Check.IDLE_SESSION_TIMEOUT.id(), "idle_session_timeout", value,
 				"The server closes pooled connections that Hikari still counts as idle: the next caller pays for "
 						+ "finding them dead and opening new ones, and the server forks a new process for each.",

@@ -97,8 +97,10 @@ class AdvisorTests {
 		assertThat(advice.setting()).isEqualTo("idle_session_timeout");
 		assertThat(advice.value()).startsWith("5 s for role 'orders' on database 'shop'")
 			.contains("up to 2 min (keepalive-time)", "idle-timeout 10 min");
-		assertThat(advice.fix()).contains("ALTER ROLE \"orders\" SET idle_session_timeout = '3min'")
-			.contains("spring.datasource.hikari.keepalive-time cannot help");
+		assertThat(advice.fix())
+			.startsWith("Raise the server's limit above the pool's 2 min (keepalive-time): "
+					+ "ALTER ROLE \"orders\" SET idle_session_timeout = '3min'.")
+			.contains("Lowering spring.datasource.hikari.keepalive-time instead cannot help");
 		assertThat(advice.describe()).startsWith("idle_session_timeout = 5 s for role").contains(" Fix: ");
 	}
 
