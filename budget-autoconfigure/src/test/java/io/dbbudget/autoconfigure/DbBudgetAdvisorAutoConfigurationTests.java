@@ -12,7 +12,6 @@ import java.util.Map;
 
 import io.dbbudget.advisor.Advice;
 import io.dbbudget.advisor.ServerSettings;
-import io.dbbudget.budget.InvalidBudgetException;
 import io.dbbudget.pool.BudgetedPools;
 import io.dbbudget.pool.PoolAdvisor;
 import io.dbbudget.test.PrivateServer;
@@ -23,14 +22,18 @@ import org.junit.jupiter.api.extension.ExtendWith;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
 
+import org.springframework.boot.SpringApplication;
+import org.springframework.boot.WebApplicationType;
 import org.springframework.boot.autoconfigure.AutoConfigurations;
-import org.springframework.boot.diagnostics.FailureAnalysis;
+import org.springframework.boot.autoconfigure.ImportAutoConfiguration;
 import org.springframework.boot.jdbc.autoconfigure.DataSourceAutoConfiguration;
 import org.springframework.boot.test.context.runner.ApplicationContextRunner;
 import org.springframework.boot.test.system.CapturedOutput;
 import org.springframework.boot.test.system.OutputCaptureExtension;
+import org.springframework.context.annotation.Configuration;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatException;
 
 /**
  * Tests for {@link DbBudgetAdvisorAutoConfiguration} on private PostgreSQL servers: one with
@@ -154,17 +157,22 @@ class DbBudgetAdvisorAutoConfigurationTests {
 			});
 	}
 
-	@Test
-	void unknownCheckStopsStartUpWithAnAnalysis() {
-		runner(safeServer).withPropertyValues("db.budget.advisor.ignore=statement-timeout").run((context) -> {
-			assertThat(context).hasFailed();
-			InvalidBudgetException cause = (InvalidBudgetException) rootCause(context.getStartupFailure());
-			FailureAnalysis analysis = new InvalidBudgetFailureAnalyzer().analyze(context.getStartupFailure());
-			assertThat(analysis.getDescription()).contains("db.budget.advisor.ignore")
-				.contains("there is no check named 'statement-timeout'");
-			assertThat(analysis.getAction()).contains("statement_timeout");
-			assertThat(cause.getProperty()).isEqualTo("db.budget.advisor.ignore");
-		});
+	@ParameterizedTest(name = "{0}")
+	@CsvSource(delimiter = '|', textBlock = """
+			db.budget.advisor.ignore=statement_timeout,statement-timeout | there is no check named 'statement-timeout' | Name checks among idle_in_transaction_session_timeout, idle_session_timeout, tcp_keepalives
+			db.budget.advisor.idle-in-transaction-age=-1s                | Property: db.budget.advisor.idle-in-transaction-age | to 0 or more
+			""")
+	void badAdvisorSettingsStopStartUpWithAFailureAnalysisAndNoStackTrace(String property, String description,
+			String action, CapturedOutput output) {
+		SpringApplication application = new SpringApplication(Application.class);
+		application.setWebApplicationType(WebApplicationType.NONE);
+		application.setDefaultProperties(Map.of("spring.datasource.url", safeServer.jdbcUrl("shop"),
+				"spring.datasource.username", ROLE, "spring.datasource.password", "secret"));
+		assertThatException().isThrownBy(() -> application.run("--" + property));
+		assertThat(output).contains("APPLICATION FAILED TO START")
+			.contains(description)
+			.contains(action)
+			.doesNotContain("\tat ");
 	}
 
 	@Test
@@ -177,12 +185,11 @@ class DbBudgetAdvisorAutoConfigurationTests {
 			});
 	}
 
-	private static Throwable rootCause(Throwable failure) {
-		Throwable cause = failure;
-		while (cause.getCause() != null) {
-			cause = cause.getCause();
-		}
-		return cause;
+	@Configuration(proxyBeanMethods = false)
+	@ImportAutoConfiguration({ DataSourceAutoConfiguration.class, DbBudgetAutoConfiguration.class,
+			DbBudgetServerActivityAutoConfiguration.class, DbBudgetAdvisorAutoConfiguration.class })
+	static class Application {
+
 	}
 
 }
