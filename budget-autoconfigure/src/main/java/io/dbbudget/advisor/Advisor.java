@@ -3,7 +3,7 @@ package io.dbbudget.advisor;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Collection;
-import java.util.EnumSet;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Set;
 import java.util.stream.Collectors;
@@ -37,7 +37,7 @@ public final class Advisor {
 	private static final String KEEPALIVES_PER_SESSION = "-c tcp_keepalives_idle=60 -c tcp_keepalives_interval=10 "
 			+ "-c tcp_keepalives_count=6";
 
-	private final Set<Check> ignored;
+	private final Set<String> ignored = new HashSet<>();
 
 	private final Duration idleInTransactionAge;
 
@@ -49,7 +49,6 @@ public final class Advisor {
 	 * @throws InvalidBudgetException if a name is not a check's, or the age is negative
 	 */
 	public Advisor(Collection<String> ignore, Duration idleInTransactionAge) {
-		this.ignored = EnumSet.noneOf(Check.class);
 		for (String id : ignore) {
 			Check check = Check.of(id);
 			if (check == null) {
@@ -57,7 +56,7 @@ public final class Advisor {
 						"there is no check named '" + id + "'",
 						"Name checks among " + String.join(", ", Check.ids()) + ".");
 			}
-			this.ignored.add(check);
+			this.ignored.add(check.id());
 		}
 		if (idleInTransactionAge.isNegative()) {
 			throw new InvalidBudgetException("db.budget.advisor.idle-in-transaction-age", idleInTransactionAge,
@@ -97,7 +96,7 @@ public final class Advisor {
 		if (!old.isEmpty()) {
 			idleInTransactionSessions(old, advice);
 		}
-		return advice.stream().filter((item) -> !this.ignored.contains(Check.of(item.check()))).toList();
+		return advice.stream().filter((item) -> !this.ignored.contains(item.check())).toList();
 	}
 
 	private static void idleInTransactionSessionTimeout(ServerSettings server, List<Advice> advice) {
@@ -126,14 +125,19 @@ public final class Advisor {
 				+ Durations.human(pool.idleTimeout()) + ", max-lifetime " + Durations.human(pool.maxLifetime())
 				+ ", keepalive-time " + Durations.human(pool.keepaliveTime());
 		String keepalive = pool.property("keepalive-time");
-		Duration serverSide = Durations.ceilingMinutes(((untouched != null) ? untouched : pool.maxLifetime()).plus(MARGIN));
-		String raise = alterRole(server, "idle_session_timeout", (untouched != null) ? Durations.postgres(serverSide) : "0");
-		Duration shortEnough = timeout.minus(MARGIN);
+		// Above what the pool leaves untouched, so that Hikari touches or retires connections first
+		String raise = alterRole(server, "idle_session_timeout",
+				(untouched != null) ? Durations.postgres(Durations.ceilingMinutes(untouched.plus(MARGIN))) : "0");
+		Duration shortEnough = timeout.minus(MARGIN).withNanos(0);
+		// In whole minutes where that is still at least Hikari's shortest keepalive
+		Duration keepaliveTime = (shortEnough.toMinutes() >= 1) ? Duration.ofMinutes(shortEnough.toMinutes())
+				: shortEnough;
 		String fix = (shortEnough.compareTo(SHORTEST_KEEPALIVE) >= 0)
-				? "Set " + keepalive + "=" + Durations.property(shortEnough.withNanos(0))
+				? "Set " + keepalive + "=" + Durations.property(keepaliveTime)
 						+ " so that the pool tests idle connections before the server ends them, or raise the server's "
 						+ "limit: " + raise + "."
-				: "Raise the server's limit above the pool's " + bound + ": " + raise + ". Lowering " + keepalive
+				: "Raise the server's limit" + ((untouched != null) ? " above the pool's " + bound : "") + ": " + raise
+						+ ". Lowering " + keepalive
 						+ " instead cannot help: Hikari tests idle connections at most every 30 s.";
 		advice.add(new Advice(Check.IDLE_SESSION_TIMEOUT.id(), "idle_session_timeout", value,
 				"The server closes pooled connections that Hikari still counts as idle: the next caller pays for "

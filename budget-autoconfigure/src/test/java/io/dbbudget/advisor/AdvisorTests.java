@@ -113,6 +113,19 @@ class AdvisorTests {
 	}
 
 	@Test
+	void poolThatNeverTouchesIdleConnectionsIsFixedByTurningTheServersLimitOff() {
+		Advice advice = this.advisor
+			.advise(server("PT5M", "PT40M", "PT30S", "PT60S"), List.of(pool("PT0S", "PT0S", -1, "PT10M")), List.of())
+			.stream()
+			.filter((item) -> item.check().equals("idle_session_timeout"))
+			.findFirst()
+			.orElseThrow();
+		assertThat(advice.value()).contains("untouched for up to ever (keepalive-time and max-lifetime are off)");
+		assertThat(advice.fix()).startsWith("Set spring.datasource.hikari.keepalive-time=39m ")
+			.endsWith("raise the server's limit: ALTER ROLE \"orders\" SET idle_session_timeout = '0'.");
+	}
+
+	@Test
 	void poolWithoutAKnownPrefixIsNamed() {
 		PoolSettings pool = PoolSettings.ofHikari("reports", null, 5, -1, Duration.ofMinutes(10), Duration.ZERO,
 				Duration.ZERO, Duration.ZERO);
