@@ -240,7 +240,7 @@ public class BudgetedPools implements AutoCloseable {
 	private void scheduleCompletion(ScheduledExecutorService executor, DataSource probe, Duration delay) {
 		executor.schedule(() -> {
 			try {
-				complete(ServerLimitsReader.read(probe, this::serverSettingsRead));
+				complete(ServerLimitsReader.read(probe));
 				executor.shutdown();
 			}
 			catch (RuntimeException ex) {

@@ -12,8 +12,8 @@ import io.dbbudget.advisor.ServerSettings;
 import io.dbbudget.budget.ServerLimits;
 
 /**
- * Reads the server's connection limits, and the settings the advisor checks, on one
- * connection. Everything it reads is visible to any role: no superuser or monitoring
+ * Reads the server's connection limits on one connection, and the settings the advisor checks
+ * on the same one. Everything it reads is visible to any role: no superuser or monitoring
  * privilege is needed.
  *
  * @author db-budget team
@@ -32,6 +32,32 @@ public final class ServerLimitsReader {
 	}
 
 	/**
+	 * Opens one connection, reads the limits and closes it.
+	 * @param dataSource where to connect: a plain, unpooled DataSource
+	 * @return the server's limits
+	 * @throws SQLException if the server cannot be reached or asked
+	 */
+	public static ServerLimits read(DataSource dataSource) throws SQLException {
+		try (Connection connection = dataSource.getConnection()) {
+			return read(connection);
+		}
+	}
+
+	/**
+	 * Reads the limits on a connection that stays open.
+	 * @param connection where to read them
+	 * @return the server's limits
+	 * @throws SQLException if the server cannot be asked
+	 */
+	public static ServerLimits read(Connection connection) throws SQLException {
+		try (Statement statement = connection.createStatement(); ResultSet result = statement.executeQuery(QUERY)) {
+			result.next();
+			return new ServerLimits(result.getInt(1), result.getInt(2) + result.getInt(3), result.getInt(4),
+					result.getInt(5), ServerLimits.Source.SERVER);
+		}
+	}
+
+	/**
 	 * Opens one connection, reads the limits and the server's settings, and closes it.
 	 * @param dataSource where to connect: a plain, unpooled DataSource
 	 * @param settings called with the server's settings, on the caller's thread
@@ -40,12 +66,7 @@ public final class ServerLimitsReader {
 	 */
 	public static ServerLimits read(DataSource dataSource, Consumer<ServerSettings> settings) throws SQLException {
 		try (Connection connection = dataSource.getConnection()) {
-			ServerLimits limits;
-			try (Statement statement = connection.createStatement(); ResultSet result = statement.executeQuery(QUERY)) {
-				result.next();
-				limits = new ServerLimits(result.getInt(1), result.getInt(2) + result.getInt(3), result.getInt(4),
-						result.getInt(5), ServerLimits.Source.SERVER);
-			}
+			ServerLimits limits = read(connection);
 			settings.accept(ServerSettingsReader.read(connection));
 			return limits;
 		}
