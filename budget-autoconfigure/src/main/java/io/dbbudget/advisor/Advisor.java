@@ -104,10 +104,10 @@ public final class Advisor {
 			return;
 		}
 		advice.add(new Advice(Check.IDLE_IN_TRANSACTION_SESSION_TIMEOUT.id(), "idle_in_transaction_session_timeout",
-				"0 (off) for " + who(server),
+				"0 (off) for the pools' role and database",
 				"A transaction the application leaves open holds its connection, its locks and the budget's share "
 						+ "of it until the application or the server restarts.",
-				alterRole(server, "idle_in_transaction_session_timeout", "5min")
+				alterRole("idle_in_transaction_session_timeout", "5min")
 						+ " (longer than any pause the application makes inside a transaction); new connections "
 						+ "pick it up."));
 	}
@@ -120,13 +120,13 @@ public final class Advisor {
 		}
 		String bound = (untouched != null) ? Durations.human(untouched) + " (" + pool.untouchedIdleBound() + ")"
 				: "ever (keepalive-time and max-lifetime are off)";
-		String value = Durations.human(timeout) + " for " + who(server) + ", while pool '" + pool.name()
+		String value = Durations.human(timeout) + " for the pools' role and database, while pool '" + pool.name()
 				+ "' leaves an idle connection untouched for up to " + bound + "; idle-timeout "
 				+ Durations.human(pool.idleTimeout()) + ", max-lifetime " + Durations.human(pool.maxLifetime())
 				+ ", keepalive-time " + Durations.human(pool.keepaliveTime());
 		String keepalive = pool.property("keepalive-time");
 		// Above what the pool leaves untouched, so that Hikari touches or retires connections first
-		String raise = alterRole(server, "idle_session_timeout",
+		String raise = alterRole("idle_session_timeout",
 				(untouched != null) ? Durations.postgres(Durations.ceilingMinutes(untouched.plus(MARGIN))) : "0");
 		Duration shortEnough = timeout.minus(MARGIN).withNanos(0);
 		// In whole minutes where that is still at least Hikari's shortest keepalive
@@ -165,11 +165,11 @@ public final class Advisor {
 		if (!server.statementTimeout().isZero()) {
 			return;
 		}
-		advice.add(new Advice(Check.STATEMENT_TIMEOUT.id(), "statement_timeout", "0 (off) for " + who(server),
+		advice.add(new Advice(Check.STATEMENT_TIMEOUT.id(), "statement_timeout", "0 (off) for the pools' role and database",
 				"One runaway query may hold a connection indefinitely; many applications set a timeout per "
 						+ "transaction instead, and then this can be ignored (" + IGNORE_PROPERTY
 						+ "=statement_timeout).",
-				"If the application sets none itself: " + alterRole(server, "statement_timeout", "30s")
+				"If the application sets none itself: " + alterRole("statement_timeout", "30s")
 						+ " (longer than the slowest legitimate query)."));
 	}
 
@@ -211,12 +211,9 @@ public final class Advisor {
 						+ "SELECT pg_terminate_backend(pid) ends one now."));
 	}
 
-	private static String who(ServerSettings server) {
-		return "role '" + server.role() + "' on database '" + server.database() + "'";
-	}
-
-	private static String alterRole(ServerSettings server, String setting, String value) {
-		return "ALTER ROLE \"" + server.role().replace("\"", "\"\"") + "\" SET " + setting + " = '" + value + "'";
+	// The status shows advice over HTTP, so it names no role: <username> is the pools' own
+	private static String alterRole(String setting, String value) {
+		return "ALTER ROLE <username> SET " + setting + " = '" + value + "'";
 	}
 
 }

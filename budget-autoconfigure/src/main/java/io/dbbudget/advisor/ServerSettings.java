@@ -8,8 +8,6 @@ import org.jspecify.annotations.Nullable;
  * The server settings the advisor checks, as they apply to the application's own sessions
  * (its role's and database's defaults included). A zero duration means off.
  *
- * @param role the role the pools connect as
- * @param database the database they connect to
  * @param idleInTransactionSessionTimeout {@code idle_in_transaction_session_timeout}
  * @param idleSessionTimeout {@code idle_session_timeout}, or {@code null} before PostgreSQL 14
  * @param statementTimeout {@code statement_timeout}
@@ -19,7 +17,7 @@ import org.jspecify.annotations.Nullable;
  * @param tcpKeepalivesCount {@code tcp_keepalives_count} in effect
  * @author db-budget team
  */
-public record ServerSettings(String role, String database, Duration idleInTransactionSessionTimeout,
+public record ServerSettings(Duration idleInTransactionSessionTimeout,
 		@Nullable Duration idleSessionTimeout, Duration statementTimeout, Duration tcpKeepalivesIdle,
 		Duration tcpKeepalivesInterval, int tcpKeepalivesCount) {
 

@@ -21,8 +21,7 @@ final class ServerSettingsReader {
 	// pg_settings gives timeouts in milliseconds and keepalives in seconds; idle_session_timeout
 	// is new in PostgreSQL 14, so NULL before
 	private static final String QUERY = """
-			SELECT current_user, current_database(),
-			       (SELECT setting::bigint FROM pg_settings WHERE name = 'idle_in_transaction_session_timeout'),
+			SELECT (SELECT setting::bigint FROM pg_settings WHERE name = 'idle_in_transaction_session_timeout'),
 			       (SELECT setting::bigint FROM pg_settings WHERE name = 'idle_session_timeout'),
 			       (SELECT setting::bigint FROM pg_settings WHERE name = 'statement_timeout'),
 			       (SELECT setting::int FROM pg_settings WHERE name = 'tcp_keepalives_idle'),
@@ -35,11 +34,11 @@ final class ServerSettingsReader {
 	static ServerSettings read(Connection connection) throws SQLException {
 		try (Statement statement = connection.createStatement(); ResultSet result = statement.executeQuery(QUERY)) {
 			result.next();
-			long idleSessionTimeout = result.getLong(4);
+			long idleSessionTimeout = result.getLong(2);
 			Duration idleSession = result.wasNull() ? null : Duration.ofMillis(idleSessionTimeout);
-			return new ServerSettings(result.getString(1), result.getString(2), Duration.ofMillis(result.getLong(3)),
-					idleSession, Duration.ofMillis(result.getLong(5)),
-					Duration.ofSeconds(result.getInt(6)), Duration.ofSeconds(result.getInt(7)), result.getInt(8));
+			return new ServerSettings(Duration.ofMillis(result.getLong(1)), idleSession,
+					Duration.ofMillis(result.getLong(3)), Duration.ofSeconds(result.getInt(4)),
+					Duration.ofSeconds(result.getInt(5)), result.getInt(6));
 		}
 	}
 

@@ -33,7 +33,7 @@ class AdvisorTests {
 
 	private static ServerSettings server(String idleInTransaction, String idleSession, String statement,
 			String keepalivesIdle) {
-		return new ServerSettings("orders", "shop", Duration.parse(idleInTransaction),
+		return new ServerSettings(Duration.parse(idleInTransaction),
 				(idleSession != null) ? Duration.parse(idleSession) : null, Duration.parse(statement),
 				Duration.parse(keepalivesIdle), Duration.ofSeconds(10), 6);
 	}
@@ -83,7 +83,7 @@ class AdvisorTests {
 			""")
 	void idleSessionTimeoutIsComparedWithTheLongestAPooledConnectionSitsUntouched(String timeout, String keepalive,
 			String maxLifetime, int minimumIdle, String idleTimeout, boolean advised) {
-		ServerSettings server = new ServerSettings("orders", "shop", Duration.ofMinutes(5), Duration.parse(timeout),
+		ServerSettings server = new ServerSettings(Duration.ofMinutes(5), Duration.parse(timeout),
 				Duration.ofSeconds(30), Duration.ZERO, Duration.ZERO, 0);
 		List<String> checks = checks(server, pool(keepalive, maxLifetime, minimumIdle, idleTimeout));
 		assertThat(checks.contains("idle_session_timeout")).isEqualTo(advised);
@@ -95,13 +95,13 @@ class AdvisorTests {
 			.advise(server("PT5M", "PT5S", "PT30S", "PT60S"), List.of(hikariDefaults()), List.of())
 			.get(0);
 		assertThat(advice.setting()).isEqualTo("idle_session_timeout");
-		assertThat(advice.value()).startsWith("5 s for role 'orders' on database 'shop'")
+		assertThat(advice.value()).startsWith("5 s for the pools' role and database")
 			.contains("up to 2 min (keepalive-time)", "idle-timeout 10 min");
 		assertThat(advice.fix())
 			.startsWith("Raise the server's limit above the pool's 2 min (keepalive-time): "
-					+ "ALTER ROLE \"orders\" SET idle_session_timeout = '3min'.")
+					+ "ALTER ROLE <username> SET idle_session_timeout = '3min'.")
 			.contains("Lowering spring.datasource.hikari.keepalive-time instead cannot help");
-		assertThat(advice.describe()).startsWith("idle_session_timeout = 5 s for role").contains(" Fix: ");
+		assertThat(advice.describe()).startsWith("idle_session_timeout = 5 s for the pools' role").contains(" Fix: ");
 	}
 
 	@Test
@@ -122,7 +122,7 @@ class AdvisorTests {
 			.orElseThrow();
 		assertThat(advice.value()).contains("untouched for up to ever (keepalive-time and max-lifetime are off)");
 		assertThat(advice.fix()).startsWith("Set spring.datasource.hikari.keepalive-time=39m ")
-			.endsWith("raise the server's limit: ALTER ROLE \"orders\" SET idle_session_timeout = '0'.");
+			.endsWith("raise the server's limit: ALTER ROLE <username> SET idle_session_timeout = '0'.");
 	}
 
 	@Test
@@ -135,7 +135,7 @@ class AdvisorTests {
 
 	@Test
 	void keepalivesOfTheOperatingSystemNameTheDetectionTime() {
-		ServerSettings server = new ServerSettings("orders", "shop", Duration.ofMinutes(5), Duration.ZERO,
+		ServerSettings server = new ServerSettings(Duration.ofMinutes(5), Duration.ZERO,
 				Duration.ofSeconds(30), Duration.ofHours(2), Duration.ofSeconds(75), 9);
 		Advice advice = this.advisor.advise(server, List.of(hikariDefaults()), List.of()).get(0);
 		assertThat(advice.value()).isEqualTo("7200 s, 75 s, 9: a vanished client is noticed after 2 h 11 min");

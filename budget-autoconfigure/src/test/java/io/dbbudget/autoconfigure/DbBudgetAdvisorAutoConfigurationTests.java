@@ -127,9 +127,9 @@ class DbBudgetAdvisorAutoConfigurationTests {
 		try (PrivateServer server = start(Map.of("idle_session_timeout", "5s"))) {
 			runner(server).run((context) -> {
 				ServerSettings settings = context.getBean(BudgetedPools.class).getServerSettings();
-				assertThat(settings).isEqualTo(new ServerSettings(ROLE, "shop", Duration.ofMinutes(5),
+				assertThat(settings).isEqualTo(new ServerSettings(Duration.ofMinutes(5),
 						Duration.ofSeconds(5), Duration.ofSeconds(30), Duration.ofSeconds(60), Duration.ofSeconds(10), 6));
-				assertThat(output).contains("advice: idle_session_timeout = 5 s for role 'orders' on database 'shop'")
+				assertThat(output).contains("advice: idle_session_timeout = 5 s for the pools' role and database")
 					.contains("spring.datasource.hikari.keepalive-time")
 					.contains("WARN")
 					.contains("1 setting puts the connection budget at risk (idle_session_timeout)");
