@@ -102,10 +102,10 @@ class DbBudgetAdvisorAutoConfigurationTests {
 		});
 	}
 
+	// idle_session_timeout has a test of its own, below
 	@ParameterizedTest(name = "{0} = {1}")
 	@CsvSource(delimiter = '|', textBlock = """
 			idle_in_transaction_session_timeout | 0    | idle_in_transaction_session_timeout
-			idle_session_timeout                | 5s   | idle_session_timeout
 			tcp_keepalives_idle                 | 7200 | tcp_keepalives
 			statement_timeout                   | 0    | statement_timeout
 			""")
@@ -129,6 +129,8 @@ class DbBudgetAdvisorAutoConfigurationTests {
 				ServerSettings settings = context.getBean(BudgetedPools.class).getServerSettings();
 				assertThat(settings).isEqualTo(new ServerSettings(Duration.ofMinutes(5),
 						Duration.ofSeconds(5), Duration.ofSeconds(30), Duration.ofSeconds(60), Duration.ofSeconds(10), 6));
+				assertThat(checks(context.getBean(PoolAdvisor.class))).containsExactly("idle_session_timeout");
+				assertThat(output.getOut().lines().filter((line) -> line.contains(WARNING))).hasSize(1);
 				assertThat(output).contains("advice: idle_session_timeout = 5 s for the pools' role and database")
 					.contains("spring.datasource.hikari.keepalive-time")
 					.contains("WARN")
