@@ -1,19 +1,25 @@
 package io.dbbudget.autoconfigure;
 
 import java.time.Duration;
+import java.util.List;
 import java.util.Locale;
+import java.util.stream.Collectors;
 
+import io.dbbudget.advisor.Advice;
 import io.dbbudget.pool.BudgetedPools;
 import io.dbbudget.pool.BudgetedPools.BudgetedPool;
+import io.dbbudget.pool.PoolAdvisor;
 import io.dbbudget.retry.RetrySettings;
 import org.apache.commons.logging.Log;
 import org.apache.commons.logging.LogFactory;
 import org.jspecify.annotations.Nullable;
 
+import org.springframework.beans.factory.ObjectProvider;
 import org.springframework.beans.factory.SmartInitializingSingleton;
 
 /**
- * Logs the budget plan once every pool has been sized.
+ * Logs the budget plan once every pool has been sized, with the server advisor's advice, if
+ * any, one line each and one warning in all.
  *
  * @author db-budget team
  */
@@ -25,9 +31,13 @@ class BudgetPlanLogger implements SmartInitializingSingleton {
 
 	private final @Nullable RetrySettings retrySettings;
 
-	BudgetPlanLogger(BudgetedPools budgetedPools, @Nullable RetrySettings retrySettings) {
+	private final ObjectProvider<PoolAdvisor> advisor;
+
+	BudgetPlanLogger(BudgetedPools budgetedPools, @Nullable RetrySettings retrySettings,
+			ObjectProvider<PoolAdvisor> advisor) {
 		this.budgetedPools = budgetedPools;
 		this.retrySettings = retrySettings;
+		this.advisor = advisor;
 	}
 
 	@Override
@@ -50,7 +60,18 @@ class BudgetPlanLogger implements SmartInitializingSingleton {
 					.append(" connection-timeout per attempt)");
 			}
 		}
+		PoolAdvisor advisor = this.advisor.getIfAvailable();
+		List<Advice> advice = (advisor != null) ? advisor.startupAdvice() : List.of();
+		for (Advice item : advice) {
+			plan.append("\n  advice: ").append(item.describe());
+		}
 		logger.info(plan);
+		if (!advice.isEmpty()) {
+			logger.warn("db-budget: " + advice.size() + ((advice.size() == 1) ? " setting puts" : " settings put")
+					+ " the connection budget at risk ("
+					+ advice.stream().map(Advice::setting).distinct().collect(Collectors.joining("; "))
+					+ "): see the advice in the plan above, and under 'advice' on the dbconnections endpoint");
+		}
 	}
 
 	private static String seconds(Duration duration) {

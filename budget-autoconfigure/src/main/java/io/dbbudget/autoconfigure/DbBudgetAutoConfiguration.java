@@ -9,6 +9,7 @@ import io.dbbudget.budget.BudgetSettings;
 import io.dbbudget.budget.InvalidBudgetException;
 import io.dbbudget.pool.BudgetedPools;
 import io.dbbudget.pool.FleetSettings;
+import io.dbbudget.pool.PoolAdvisor;
 import io.dbbudget.retry.AcquisitionListener;
 import io.dbbudget.retry.RetrySettings;
 import org.jspecify.annotations.Nullable;
@@ -62,8 +63,9 @@ public final class DbBudgetAutoConfiguration {
 	}
 
 	@Bean
-	BudgetPlanLogger dbBudgetPlanLogger(BudgetedPools budgetedPools, ObjectProvider<RetrySettings> retrySettings) {
-		return new BudgetPlanLogger(budgetedPools, retrySettings.getIfAvailable());
+	BudgetPlanLogger dbBudgetPlanLogger(BudgetedPools budgetedPools, ObjectProvider<RetrySettings> retrySettings,
+			ObjectProvider<PoolAdvisor> advisor) {
+		return new BudgetPlanLogger(budgetedPools, retrySettings.getIfAvailable(), advisor);
 	}
 
 	private static @Nullable FleetSettings fleetSettings(DbBudgetProperties.Coordination coordination,

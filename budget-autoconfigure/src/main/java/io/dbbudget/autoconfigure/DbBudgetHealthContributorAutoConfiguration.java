@@ -2,9 +2,11 @@ package io.dbbudget.autoconfigure;
 
 import io.dbbudget.health.DbBudgetHealthIndicator;
 import io.dbbudget.pool.BudgetedPools;
+import io.dbbudget.pool.PoolAdvisor;
 import io.dbbudget.server.ServerActivityMonitor;
 import io.dbbudget.server.UtilizationThresholds;
 
+import org.springframework.beans.factory.ObjectProvider;
 import org.springframework.boot.autoconfigure.AutoConfiguration;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnBean;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnClass;
@@ -27,8 +29,8 @@ public final class DbBudgetHealthContributorAutoConfiguration {
 	@Bean
 	@ConditionalOnMissingBean(name = "dbBudgetHealthIndicator")
 	DbBudgetHealthIndicator dbBudgetHealthIndicator(BudgetedPools budgetedPools, ServerActivityMonitor monitor,
-			UtilizationThresholds thresholds) {
-		return new DbBudgetHealthIndicator(budgetedPools, monitor, thresholds);
+			UtilizationThresholds thresholds, ObjectProvider<PoolAdvisor> advisor) {
+		return new DbBudgetHealthIndicator(budgetedPools, monitor, thresholds, advisor.getIfAvailable());
 	}
 
 }

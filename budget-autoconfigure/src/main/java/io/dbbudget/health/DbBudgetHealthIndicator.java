@@ -4,13 +4,16 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 
+import io.dbbudget.advisor.Advice;
 import io.dbbudget.pool.BudgetedPools;
 import io.dbbudget.pool.BudgetedPools.BudgetedPool;
 import io.dbbudget.pool.PoolActivity;
+import io.dbbudget.pool.PoolAdvisor;
 import io.dbbudget.server.ServerActivity;
 import io.dbbudget.server.ServerActivityMonitor;
 import io.dbbudget.server.ServerSample;
 import io.dbbudget.server.UtilizationThresholds;
+import org.jspecify.annotations.Nullable;
 
 import org.springframework.boot.health.contributor.AbstractHealthIndicator;
 import org.springframework.boot.health.contributor.Health;
@@ -21,7 +24,8 @@ import org.springframework.boot.health.contributor.HealthIndicator;
  * cannot be reached. A busy or exhausted pool is load, not a fault, so it stays {@code UP}
  * and its {@code level} says how full the server is. It reads the pools' counters and the
  * latest server sample, and never takes a connection, so it answers at once even when every
- * connection is in use.
+ * connection is in use. Advice on the server's or the pools' settings shows in the details,
+ * and never makes the status {@code DOWN}.
  *
  * @author db-budget team
  */
@@ -33,18 +37,22 @@ public class DbBudgetHealthIndicator extends AbstractHealthIndicator {
 
 	private final UtilizationThresholds thresholds;
 
+	private final @Nullable PoolAdvisor advisor;
+
 	/**
 	 * Create a new instance.
 	 * @param budgetedPools the pools under the budget
 	 * @param monitor the server's activity
 	 * @param thresholds the utilizations that set the level
+	 * @param advisor the server advisor, or {@code null} if it is off
 	 */
 	public DbBudgetHealthIndicator(BudgetedPools budgetedPools, ServerActivityMonitor monitor,
-			UtilizationThresholds thresholds) {
+			UtilizationThresholds thresholds, @Nullable PoolAdvisor advisor) {
 		super("db-budget health check failed");
 		this.budgetedPools = budgetedPools;
 		this.monitor = monitor;
 		this.thresholds = thresholds;
+		this.advisor = advisor;
 	}
 
 	@Override
@@ -70,6 +78,11 @@ public class DbBudgetHealthIndicator extends AbstractHealthIndicator {
 				.withDetail("sampledAt", activity.sampledAt());
 		}
 		builder.withDetail("pools", describe(pools));
+		List<Advice> advice = (this.advisor != null) ? this.advisor.advice() : List.of();
+		if (!advice.isEmpty()) {
+			// The settings only: the endpoint tells the risk and the fix
+			builder.withDetail("advice", advice.stream().map(Advice::setting).distinct().toList());
+		}
 	}
 
 	private static Map<String, Map<String, Integer>> describe(List<BudgetedPool> pools) {

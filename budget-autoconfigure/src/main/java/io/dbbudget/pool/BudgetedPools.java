@@ -12,6 +12,7 @@ import java.util.function.Supplier;
 import javax.sql.DataSource;
 
 import com.zaxxer.hikari.HikariDataSource;
+import io.dbbudget.advisor.ServerSettings;
 import io.dbbudget.budget.Budget;
 import io.dbbudget.budget.BudgetMode;
 import io.dbbudget.budget.BudgetSettings;
@@ -86,6 +87,9 @@ public class BudgetedPools implements AutoCloseable {
 	private int fleetAllocation;
 
 	private final VanishedMembers vanished = new VanishedMembers();
+
+	// Read with the limits, on the same connection, for the advisor
+	private volatile @Nullable ServerSettings serverSettings;
 
 	/**
 	 * Create a new instance.
@@ -193,13 +197,14 @@ public class BudgetedPools implements AutoCloseable {
 			return;
 		}
 		try {
-			this.budget = Budget.calculate(this.settings, ServerLimitsReader.read(probe), this.poolNames);
+			this.budget = Budget.calculate(this.settings, ServerLimitsReader.read(probe, this::serverSettingsRead),
+					this.poolNames);
 		}
 		catch (SQLException ex) {
 			logger.warn("db-budget: could not read the server's connection limits (" + ex.getMessage()
 					+ "); pools start at db.budget.min-pool-size (" + this.settings.minPoolSize()
 					+ ") and are resized when the server answers");
-			this.planCompleter = new PlanCompleter(probe, this::complete);
+			this.planCompleter = new PlanCompleter(probe, this::serverSettingsRead, this::complete);
 			this.planCompleter.start();
 		}
 	}
@@ -453,6 +458,19 @@ public class BudgetedPools implements AutoCloseable {
 	 */
 	public synchronized @Nullable Budget getBudget() {
 		return this.budget;
+	}
+
+	/**
+	 * The server's settings, read with its limits.
+	 * @return the settings, or {@code null} while the server has not answered or when it is
+	 * not asked
+	 */
+	public @Nullable ServerSettings getServerSettings() {
+		return this.serverSettings;
+	}
+
+	private void serverSettingsRead(ServerSettings settings) {
+		this.serverSettings = settings;
 	}
 
 	/**

@@ -8,13 +8,14 @@ import java.util.function.Consumer;
 
 import javax.sql.DataSource;
 
+import io.dbbudget.advisor.ServerSettings;
 import io.dbbudget.budget.ServerLimits;
 import io.dbbudget.server.BackgroundScheduler;
 import io.dbbudget.server.ServerLimitsReader;
 
 /**
- * Asks the server for its limits in the background, backing off, until it answers: start-up
- * never waits for a server that is down.
+ * Asks the server for its limits and settings in the background, backing off, until it
+ * answers: start-up never waits for a server that is down.
  *
  * @author db-budget team
  */
@@ -28,10 +29,13 @@ final class PlanCompleter implements AutoCloseable {
 
 	private final DataSource probe;
 
+	private final Consumer<ServerSettings> settingsRead;
+
 	private final Consumer<ServerLimits> completion;
 
-	PlanCompleter(DataSource probe, Consumer<ServerLimits> completion) {
+	PlanCompleter(DataSource probe, Consumer<ServerSettings> settingsRead, Consumer<ServerLimits> completion) {
 		this.probe = probe;
+		this.settingsRead = settingsRead;
 		this.completion = completion;
 	}
 
@@ -47,7 +51,7 @@ final class PlanCompleter implements AutoCloseable {
 	private void attempt(Duration delay) {
 		ServerLimits limits;
 		try {
-			limits = ServerLimitsReader.read(this.probe);
+			limits = ServerLimitsReader.read(this.probe, this.settingsRead);
 		}
 		catch (SQLException ex) {
 			Duration next = delay.multipliedBy(2);

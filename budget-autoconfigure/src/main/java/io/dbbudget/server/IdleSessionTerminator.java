@@ -23,7 +23,7 @@ import io.dbbudget.server.IdleSessionTermination.TerminatedSession;
 public final class IdleSessionTerminator {
 
 	// pgjdbc's name for sessions of applications that set none: shared by every unnamed client
-	private static final Set<String> SHARED_NAMES = Set.of("", "PostgreSQL JDBC Driver");
+	static final Set<String> SHARED_NAMES = Set.of("", "PostgreSQL JDBC Driver");
 
 	private static final String IDENTITY = "SELECT current_setting('application_name'), current_user";
 

@@ -1,16 +1,21 @@
 package io.dbbudget.server;
 
+import java.sql.Array;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
+import java.time.Duration;
 import java.time.Instant;
+import java.util.ArrayList;
 import java.util.Collections;
 import java.util.Comparator;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 
+import io.dbbudget.advisor.IdleTransaction;
 import org.jspecify.annotations.Nullable;
 
 /**
@@ -31,6 +36,21 @@ public final class ServerActivityReader {
 			WHERE backend_type = 'client backend'
 			   OR (backend_type IS NULL AND datid IS NOT NULL AND usesysid IS NOT NULL)
 			GROUP BY state, application_name""";
+
+	static final int LISTED_IDLE_TRANSACTIONS = 20;
+
+	// This application's own sessions (its name and role, on its database) that wait inside a
+	// transaction: their ages only, never what they ran. Unnamed applications share pgjdbc's
+	// name with every other unnamed client, so they have no sessions of their own to list.
+	private static final String IDLE_IN_TRANSACTION = """
+			SELECT pid, extract(epoch FROM now() - state_change)::float8, extract(epoch FROM now() - xact_start)::float8
+			FROM pg_stat_activity
+			WHERE state IN ('idle in transaction', 'idle in transaction (aborted)')
+			  AND usename = current_user AND datname = current_database()
+			  AND application_name = current_setting('application_name') AND application_name <> ALL (?)
+			  AND pid <> pg_backend_pid()
+			ORDER BY state_change
+			LIMIT\s""" + LISTED_IDLE_TRANSACTIONS;
 
 	private ServerActivityReader() {
 	}
@@ -59,7 +79,26 @@ public final class ServerActivityReader {
 			}
 		}
 		return new ServerActivity(maxConnections, connections, mostFirst(byState), mostFirst(byApplication),
-				Instant.now());
+				Instant.now(), idleInTransaction(connection));
+	}
+
+	private static List<IdleTransaction> idleInTransaction(Connection connection) throws SQLException {
+		List<IdleTransaction> sessions = new ArrayList<>();
+		try (PreparedStatement statement = connection.prepareStatement(IDLE_IN_TRANSACTION)) {
+			Array sharedNames = connection.createArrayOf("text", IdleSessionTerminator.SHARED_NAMES.toArray());
+			statement.setArray(1, sharedNames);
+			try (ResultSet result = statement.executeQuery()) {
+				while (result.next()) {
+					sessions.add(new IdleTransaction(result.getInt(1), seconds(result.getDouble(2)),
+							seconds(result.getDouble(3))));
+				}
+			}
+		}
+		return List.copyOf(sessions);
+	}
+
+	private static Duration seconds(double seconds) {
+		return Duration.ofMillis(Math.round(seconds * 1000));
 	}
 
 	// Coordination sessions publish their member's state in their name, which changes with

@@ -1,6 +1,7 @@
 package io.dbbudget.server;
 
 import java.time.Instant;
+import java.util.List;
 import java.util.Map;
 
 import io.dbbudget.budget.InvalidBudgetException;
@@ -57,7 +58,7 @@ class UtilizationThresholdsTests {
 	}
 
 	private static ServerActivity activity(int connections) {
-		return new ServerActivity(100, connections, Map.of(), Map.of(), Instant.now());
+		return new ServerActivity(100, connections, Map.of(), Map.of(), Instant.now(), List.of());
 	}
 
 }

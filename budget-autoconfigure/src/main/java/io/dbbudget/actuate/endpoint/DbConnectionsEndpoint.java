@@ -9,6 +9,7 @@ import java.util.List;
 import java.util.Map;
 
 import com.zaxxer.hikari.HikariDataSource;
+import io.dbbudget.advisor.Advice;
 import io.dbbudget.budget.Budget;
 import io.dbbudget.budget.BudgetMode;
 import io.dbbudget.budget.InvalidBudgetException;
@@ -18,6 +19,7 @@ import io.dbbudget.pool.BudgetedPools;
 import io.dbbudget.pool.BudgetedPools.BudgetedPool;
 import io.dbbudget.pool.FleetCoordinator.FleetState;
 import io.dbbudget.pool.PoolActivity;
+import io.dbbudget.pool.PoolAdvisor;
 import io.dbbudget.retry.RetrySettings;
 import io.dbbudget.server.ConnectionSource;
 import io.dbbudget.server.IdleSessionTermination;
@@ -65,6 +67,8 @@ public class DbConnectionsEndpoint {
 
 	private final @Nullable RetrySettings retrySettings;
 
+	private final @Nullable PoolAdvisor advisor;
+
 	/**
 	 * Create a new instance.
 	 * @param budgetedPools the pools under the budget
@@ -74,11 +78,12 @@ public class DbConnectionsEndpoint {
 	 * @param idleSessionAge how long a server session must have been idle for
 	 * {@code close-idle} to end it
 	 * @param retrySettings how connection acquisition is retried, or {@code null} if it is not
+	 * @param advisor the server advisor, or {@code null} if it is off
 	 * @throws InvalidBudgetException if the idle session age is negative
 	 */
 	public DbConnectionsEndpoint(BudgetedPools budgetedPools, ServerActivityMonitor monitor,
 			ConnectionSource connections, UtilizationThresholds thresholds, Duration idleSessionAge,
-			@Nullable RetrySettings retrySettings) {
+			@Nullable RetrySettings retrySettings, @Nullable PoolAdvisor advisor) {
 		if (idleSessionAge.isNegative()) {
 			throw new InvalidBudgetException("db.budget.idle-session-age", idleSessionAge.toString(),
 					"a session cannot have been idle for a negative time",
@@ -90,11 +95,12 @@ public class DbConnectionsEndpoint {
 		this.thresholds = thresholds;
 		this.idleSessionAge = idleSessionAge;
 		this.retrySettings = retrySettings;
+		this.advisor = advisor;
 	}
 
 	/**
-	 * The budget, every pool, the server's connections and the level. Reads the pools'
-	 * counters and the latest server sample: it takes no connection.
+	 * The budget, every pool, the server's connections, the level and the advisor's advice.
+	 * Reads the pools' counters and the latest server sample: it takes no connection.
 	 * @return the status
 	 */
 	@ReadOperation
@@ -107,7 +113,8 @@ public class DbConnectionsEndpoint {
 		ServerSample sample = this.monitor.getSample();
 		return new DbConnectionsDescriptor((budget != null) ? describe(budget) : null,
 				this.budgetedPools.describe().lines().map(String::strip).toList(), pools, describe(sample),
-				this.thresholds.level(sample.current()), this.budgetedPools.getFleet());
+				this.thresholds.level(sample.current()), this.budgetedPools.getFleet(),
+				(this.advisor != null) ? this.advisor.advice() : null);
 	}
 
 	/**
@@ -269,10 +276,12 @@ public class DbConnectionsEndpoint {
 	 * @param level how full the server is
 	 * @param fleet what this instance knows of its fleet, or {@code null} when fleet
 	 * coordination is off
+	 * @param advice the server and pool settings that put the budget at risk, and how to fix
+	 * them; empty when all is well, {@code null} when the advisor is off
 	 */
 	public record DbConnectionsDescriptor(@Nullable BudgetDescriptor budget, List<String> plan,
 			Map<String, PoolDescriptor> pools, ServerDescriptor server, UtilizationLevel level,
-			@Nullable FleetState fleet) implements OperationResponseBody {
+			@Nullable FleetState fleet, @Nullable List<Advice> advice) implements OperationResponseBody {
 
 	}
 
