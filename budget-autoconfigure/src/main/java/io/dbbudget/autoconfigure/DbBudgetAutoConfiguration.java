@@ -10,6 +10,7 @@ import io.dbbudget.budget.InvalidBudgetException;
 import io.dbbudget.pool.BudgetedPools;
 import io.dbbudget.pool.FleetSettings;
 import io.dbbudget.retry.AcquisitionListener;
+import io.dbbudget.retry.AdmissionGates;
 import io.dbbudget.retry.RetrySettings;
 import org.jspecify.annotations.Nullable;
 
@@ -37,8 +38,9 @@ public final class DbBudgetAutoConfiguration {
 
 	@Bean
 	static DbBudgetBeanPostProcessor dbBudgetBeanPostProcessor(ObjectProvider<BudgetedPools> budgetedPools,
-			ObjectProvider<RetrySettings> retrySettings, ObjectProvider<AcquisitionListener> listeners) {
-		return new DbBudgetBeanPostProcessor(budgetedPools, retrySettings, listeners);
+			ObjectProvider<RetrySettings> retrySettings, ObjectProvider<AdmissionGates> admissionGates,
+			ObjectProvider<AcquisitionListener> listeners) {
+		return new DbBudgetBeanPostProcessor(budgetedPools, retrySettings, admissionGates, listeners);
 	}
 
 	@Bean(destroyMethod = "close")
@@ -59,6 +61,13 @@ public final class DbBudgetAutoConfiguration {
 		DbBudgetProperties.Retry retry = properties.getRetry();
 		return new RetrySettings(retry.getMaxAttempts(), retry.getInitialInterval(), retry.getMultiplier(),
 				retry.getMaxInterval(), retry.isJitter());
+	}
+
+	@Bean
+	@ConditionalOnMissingBean
+	@ConditionalOnBooleanProperty(name = "db.budget.admission.enabled", matchIfMissing = true)
+	AdmissionGates dbBudgetAdmissionGates() {
+		return new AdmissionGates();
 	}
 
 	@Bean

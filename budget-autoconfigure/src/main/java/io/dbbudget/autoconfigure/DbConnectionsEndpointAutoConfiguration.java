@@ -3,6 +3,7 @@ package io.dbbudget.autoconfigure;
 import io.dbbudget.actuate.endpoint.DbConnectionsEndpoint;
 import io.dbbudget.actuate.endpoint.DbConnectionsEndpointWebExtension;
 import io.dbbudget.pool.BudgetedPools;
+import io.dbbudget.retry.AdmissionGates;
 import io.dbbudget.retry.RetrySettings;
 import io.dbbudget.server.ConnectionSource;
 import io.dbbudget.server.ServerActivityMonitor;
@@ -32,9 +33,9 @@ public final class DbConnectionsEndpointAutoConfiguration {
 	@ConditionalOnMissingBean
 	DbConnectionsEndpoint dbConnectionsEndpoint(BudgetedPools budgetedPools, ServerActivityMonitor monitor,
 			ConnectionSource connections, UtilizationThresholds thresholds, DbBudgetProperties properties,
-			ObjectProvider<RetrySettings> retrySettings) {
+			ObjectProvider<RetrySettings> retrySettings, ObjectProvider<AdmissionGates> admissionGates) {
 		return new DbConnectionsEndpoint(budgetedPools, monitor, connections, thresholds,
-				properties.getIdleSessionAge(), retrySettings.getIfAvailable());
+				properties.getIdleSessionAge(), retrySettings.getIfAvailable(), admissionGates.getIfAvailable());
 	}
 
 	@Bean

@@ -19,6 +19,8 @@ import io.dbbudget.pool.BudgetedPools;
 import io.dbbudget.pool.BudgetedPools.BudgetedPool;
 import io.dbbudget.pool.FleetCoordinator.FleetState;
 import io.dbbudget.pool.PoolActivity;
+import io.dbbudget.retry.AdmissionGate;
+import io.dbbudget.retry.AdmissionGates;
 import io.dbbudget.retry.RetrySettings;
 import io.dbbudget.server.ConnectionSource;
 import io.dbbudget.server.IdleSessionTermination;
@@ -66,6 +68,8 @@ public class DbConnectionsEndpoint {
 
 	private final @Nullable RetrySettings retrySettings;
 
+	private final @Nullable AdmissionGates admissionGates;
+
 	/**
 	 * Create a new instance.
 	 * @param budgetedPools the pools under the budget
@@ -75,11 +79,12 @@ public class DbConnectionsEndpoint {
 	 * @param idleSessionAge how long a server session must have been idle for
 	 * {@code close-idle} to end it
 	 * @param retrySettings how connection acquisition is retried, or {@code null} if it is not
+	 * @param admissionGates the pools' admission gates, or {@code null} if they are off
 	 * @throws InvalidBudgetException if the idle session age is negative
 	 */
 	public DbConnectionsEndpoint(BudgetedPools budgetedPools, ServerActivityMonitor monitor,
 			ConnectionSource connections, UtilizationThresholds thresholds, Duration idleSessionAge,
-			@Nullable RetrySettings retrySettings) {
+			@Nullable RetrySettings retrySettings, @Nullable AdmissionGates admissionGates) {
 		if (idleSessionAge.isNegative()) {
 			throw new InvalidBudgetException("db.budget.idle-session-age", idleSessionAge.toString(),
 					"a session cannot have been idle for a negative time",
@@ -91,6 +96,7 @@ public class DbConnectionsEndpoint {
 		this.thresholds = thresholds;
 		this.idleSessionAge = idleSessionAge;
 		this.retrySettings = retrySettings;
+		this.admissionGates = admissionGates;
 	}
 
 	/**
@@ -244,7 +250,18 @@ public class DbConnectionsEndpoint {
 				: connectionTimeout;
 		return new PoolDescriptor(plan.requestedMaximum(), plan.budget(), dataSource.getMaximumPoolSize(),
 				dataSource.getMinimumIdle(), activity.active(), activity.idle(), activity.total(), activity.pending(),
-				plan.fit(), longestWait);
+				plan.fit(), longestWait, describe(pool.name()));
+	}
+
+	private @Nullable AdmissionGateDescriptor describe(String pool) {
+		AdmissionGate gate = (this.admissionGates != null) ? this.admissionGates.get(pool) : null;
+		if (gate == null) {
+			return null;
+		}
+		long waits = gate.getWaits();
+		Duration meanWait = (waits > 0) ? gate.getTotalWait().dividedBy(waits) : Duration.ZERO;
+		return new AdmissionGateDescriptor(gate.getPermits(), gate.getAvailable(), gate.getWaiting(), waits,
+				meanWait);
 	}
 
 	private static ServerDescriptor describe(ServerSample sample) {
@@ -314,9 +331,27 @@ public class DbConnectionsEndpoint {
 	 * @param pending threads waiting for a connection
 	 * @param fit how the request compares with the budget
 	 * @param longestWait the longest a caller can wait for a connection, retries included
+	 * @param admissionGate the admission gate in front of the pool, or {@code null} if it is
+	 * off
 	 */
 	public record PoolDescriptor(int requested, int budget, int maximumPoolSize, int minimumIdle, int active, int idle,
-			int total, int pending, PoolPlan.Fit fit, Duration longestWait) {
+			int total, int pending, PoolPlan.Fit fit, Duration longestWait,
+			@Nullable AdmissionGateDescriptor admissionGate) {
+
+	}
+
+	/**
+	 * The admission gate in front of a pool. Its waiting callers are not in the pool's
+	 * {@code pending}.
+	 *
+	 * @param permits the permits, following the pool's maximum size
+	 * @param available permits not held now; negative while the pool shrinks below the
+	 * connections held
+	 * @param waiting callers waiting at the gate now
+	 * @param waited callers that had to wait at the gate, since start
+	 * @param meanWait the mean wait of those callers
+	 */
+	public record AdmissionGateDescriptor(int permits, int available, int waiting, long waited, Duration meanWait) {
 
 	}
 
