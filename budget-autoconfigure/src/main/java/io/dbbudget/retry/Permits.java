@@ -21,7 +21,7 @@ import java.util.concurrent.locks.AbstractQueuedSynchronizer;
  */
 final class Permits extends AbstractQueuedSynchronizer {
 
-	static final int BARGES_PER_HANDOFF = 4;
+	static final int BARGES_PER_HANDOFF = 16;
 
 	// Admissions ahead of queued callers since a queued caller was last admitted. Updated
 	// without atomicity: the bound is a tendency, not a guarantee
