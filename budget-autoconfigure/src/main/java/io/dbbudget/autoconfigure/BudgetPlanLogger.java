@@ -25,9 +25,12 @@ class BudgetPlanLogger implements SmartInitializingSingleton {
 
 	private final @Nullable RetrySettings retrySettings;
 
-	BudgetPlanLogger(BudgetedPools budgetedPools, @Nullable RetrySettings retrySettings) {
+	private final boolean admissionGate;
+
+	BudgetPlanLogger(BudgetedPools budgetedPools, @Nullable RetrySettings retrySettings, boolean admissionGate) {
 		this.budgetedPools = budgetedPools;
 		this.retrySettings = retrySettings;
+		this.admissionGate = admissionGate;
 	}
 
 	@Override
@@ -50,6 +53,10 @@ class BudgetPlanLogger implements SmartInitializingSingleton {
 					.append(" connection-timeout per attempt)");
 			}
 		}
+		plan.append(this.admissionGate
+				? "\n  admission gate on: callers beyond a pool's maximum wait parked in front of it "
+						+ "(db.budget.admission.enabled=false turns it off)"
+				: "\n  admission gate off (db.budget.admission.enabled=false)");
 		logger.info(plan);
 	}
 

@@ -71,8 +71,10 @@ public final class DbBudgetAutoConfiguration {
 	}
 
 	@Bean
-	BudgetPlanLogger dbBudgetPlanLogger(BudgetedPools budgetedPools, ObjectProvider<RetrySettings> retrySettings) {
-		return new BudgetPlanLogger(budgetedPools, retrySettings.getIfAvailable());
+	BudgetPlanLogger dbBudgetPlanLogger(BudgetedPools budgetedPools, ObjectProvider<RetrySettings> retrySettings,
+			ObjectProvider<AdmissionGates> admissionGates) {
+		return new BudgetPlanLogger(budgetedPools, retrySettings.getIfAvailable(),
+				admissionGates.getIfAvailable() != null);
 	}
 
 	private static @Nullable FleetSettings fleetSettings(DbBudgetProperties.Coordination coordination,

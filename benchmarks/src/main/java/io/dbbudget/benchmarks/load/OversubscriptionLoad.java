@@ -26,7 +26,8 @@ import io.dbbudget.retry.RetryingDataSource;
  * One load run: N threads, each in a loop of {@code getConnection()}, one primary-key
  * {@code SELECT} on {@code pgbench_accounts}, {@code close()}, through either the plain
  * Hikari pool ({@code plain}) or the starter's DataSource around the same kind of pool
- * ({@code starter}: retry with the starter's defaults and the admission gate). Prints one
+ * ({@code starter}: retry with the starter's defaults and the admission gate;
+ * {@code starter-no-gate}: the same with {@code db.budget.admission.enabled=false}). Prints one
  * JSON line: transactions per second, latency percentiles of whole transactions, errors, and
  * the longest single wait for a connection next to the bound a caller may wait.
  * <p>
@@ -56,14 +57,14 @@ public final class OversubscriptionLoad {
 		try (HikariDataSource pool = new HikariDataSource(hikari)) {
 			DataSource dataSource = switch (config) {
 				case "plain" -> pool;
-				case "retry" -> new RetryingDataSource(pool, config,
+				case "starter-no-gate" -> new RetryingDataSource(pool, config,
 						new RetrySettings(5, Duration.ofMillis(500), 2.0, Duration.ofSeconds(30), true),
 						Duration.ofMillis(pool.getConnectionTimeout()), AcquisitionListener.NONE);
 				case "starter" -> new RetryingDataSource(pool, config,
 						new RetrySettings(5, Duration.ofMillis(500), 2.0, Duration.ofSeconds(30), true),
 						Duration.ofMillis(pool.getConnectionTimeout()), AcquisitionListener.NONE,
 						new AdmissionGate(pool));
-				default -> throw new IllegalArgumentException("config is plain or starter, not " + config);
+				default -> throw new IllegalArgumentException("config is plain, starter or starter-no-gate, not " + config);
 			};
 			Duration bound = (dataSource instanceof RetryingDataSource retrying) ? retrying.getLongestWait()
 					: Duration.ofMillis(pool.getConnectionTimeout());
@@ -84,7 +85,7 @@ public final class OversubscriptionLoad {
 		CountDownLatch done = new CountDownLatch(threads);
 		List<Thread> workers = new ArrayList<>();
 		for (int t = 0; t < threads; t++) {
-			long[] mine = new long[1 << 16];
+			long[] mine = new long[1 << 10];
 			latencies.add(mine);
 			int index = t;
 			workers.add(new Thread(() -> {
