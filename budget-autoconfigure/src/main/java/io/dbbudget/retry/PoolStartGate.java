@@ -34,7 +34,7 @@ final class PoolStartGate {
 
 	private volatile long attempts;
 
-	private @Nullable SQLException lastFailure;
+	private volatile @Nullable SQLException lastFailure;
 
 	PoolStartGate(HikariDataSource pool) {
 		this.pool = pool;
@@ -60,6 +60,12 @@ final class PoolStartGate {
 		long timeout = TimeUnit.MILLISECONDS.toNanos(this.pool.getConnectionTimeout());
 		try {
 			if (!this.lock.tryLock(timeout - (System.nanoTime() - startNanos), TimeUnit.NANOSECONDS)) {
+				// Out of time while another caller starts the pool: the last start's failure if
+				// there was one, else a pool timeout
+				SQLException failure = this.lastFailure;
+				if (failure != null) {
+					throw shared(failure);
+				}
 				throw new SQLTransientConnectionException(this.pool.getPoolName()
 						+ " - Connection is not available, request timed out after "
 						+ TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - startNanos)
