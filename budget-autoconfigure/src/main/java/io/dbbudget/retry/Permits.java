@@ -83,7 +83,14 @@ final class Permits extends AbstractQueuedSynchronizer {
 				return -1;
 			}
 			if (compareAndSetState(available, available - 1)) {
-				this.barges = ahead ? this.barges + 1 : 0;
+				if (ahead) {
+					this.barges++;
+				}
+				else if (this.barges != 0) {
+					// Written only when it changes: a volatile write on every admission would
+					// cost a fence on the uncontended path
+					this.barges = 0;
+				}
 				return available - 1;
 			}
 		}
