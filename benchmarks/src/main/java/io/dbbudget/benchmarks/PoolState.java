@@ -10,6 +10,7 @@ import java.util.List;
 import com.zaxxer.hikari.HikariConfig;
 import com.zaxxer.hikari.HikariDataSource;
 import io.dbbudget.retry.AcquisitionListener;
+import io.dbbudget.retry.AdmissionGate;
 import io.dbbudget.retry.RetrySettings;
 import io.dbbudget.retry.RetryingDataSource;
 import org.openjdk.jmh.annotations.Level;
@@ -20,7 +21,8 @@ import org.openjdk.jmh.annotations.TearDown;
 
 /**
  * One started, warmed HikariCP pool and one {@link RetryingDataSource} around that very pool,
- * shared by all benchmark threads of a run.
+ * with retry and the admission gate as the starter sets them up by default, shared by all
+ * benchmark threads of a run.
  * <p>
  * The database is the local PostgreSQL unless told otherwise, first by the system properties
  * {@code db.budget.bench.url}, {@code db.budget.bench.user} and {@code db.budget.bench.password},
@@ -57,7 +59,8 @@ public class PoolState {
 		}
 		this.wrapped = new RetryingDataSource(this.pool, "bench",
 				new RetrySettings(5, Duration.ofMillis(500), 2.0, Duration.ofSeconds(30), true),
-				Duration.ofMillis(this.pool.getConnectionTimeout()), AcquisitionListener.NONE);
+				Duration.ofMillis(this.pool.getConnectionTimeout()), AcquisitionListener.NONE,
+				new AdmissionGate(this.pool));
 		warmUp();
 	}
 

@@ -33,11 +33,14 @@ class BudgetPlanLogger implements SmartInitializingSingleton {
 
 	private final ObjectProvider<PoolAdvisor> advisor;
 
+	private final boolean admissionGate;
+
 	BudgetPlanLogger(BudgetedPools budgetedPools, @Nullable RetrySettings retrySettings,
-			ObjectProvider<PoolAdvisor> advisor) {
+			ObjectProvider<PoolAdvisor> advisor, boolean admissionGate) {
 		this.budgetedPools = budgetedPools;
 		this.retrySettings = retrySettings;
 		this.advisor = advisor;
+		this.admissionGate = admissionGate;
 	}
 
 	@Override
@@ -65,6 +68,10 @@ class BudgetPlanLogger implements SmartInitializingSingleton {
 		for (Advice item : advice) {
 			plan.append("\n  advice: ").append(item.describe());
 		}
+		plan.append(this.admissionGate
+				? "\n  admission gate on: callers beyond a pool's maximum wait parked in front of it "
+						+ "(db.budget.admission.enabled=false turns it off)"
+				: "\n  admission gate off (db.budget.admission.enabled=false)");
 		logger.info(plan);
 		if (!advice.isEmpty()) {
 			logger.warn("db-budget: " + advice.size() + ((advice.size() == 1) ? " setting puts" : " settings put")

@@ -11,6 +11,7 @@ import io.dbbudget.pool.BudgetedPools;
 import io.dbbudget.pool.FleetSettings;
 import io.dbbudget.pool.PoolAdvisor;
 import io.dbbudget.retry.AcquisitionListener;
+import io.dbbudget.retry.AdmissionGates;
 import io.dbbudget.retry.RetrySettings;
 import org.jspecify.annotations.Nullable;
 
@@ -38,8 +39,9 @@ public final class DbBudgetAutoConfiguration {
 
 	@Bean
 	static DbBudgetBeanPostProcessor dbBudgetBeanPostProcessor(ObjectProvider<BudgetedPools> budgetedPools,
-			ObjectProvider<RetrySettings> retrySettings, ObjectProvider<AcquisitionListener> listeners) {
-		return new DbBudgetBeanPostProcessor(budgetedPools, retrySettings, listeners);
+			ObjectProvider<RetrySettings> retrySettings, ObjectProvider<AdmissionGates> admissionGates,
+			ObjectProvider<AcquisitionListener> listeners) {
+		return new DbBudgetBeanPostProcessor(budgetedPools, retrySettings, admissionGates, listeners);
 	}
 
 	@Bean(destroyMethod = "close")
@@ -63,9 +65,17 @@ public final class DbBudgetAutoConfiguration {
 	}
 
 	@Bean
+	@ConditionalOnMissingBean
+	@ConditionalOnBooleanProperty(name = "db.budget.admission.enabled", matchIfMissing = true)
+	AdmissionGates dbBudgetAdmissionGates() {
+		return new AdmissionGates();
+	}
+
+	@Bean
 	BudgetPlanLogger dbBudgetPlanLogger(BudgetedPools budgetedPools, ObjectProvider<RetrySettings> retrySettings,
-			ObjectProvider<PoolAdvisor> advisor) {
-		return new BudgetPlanLogger(budgetedPools, retrySettings.getIfAvailable(), advisor);
+			ObjectProvider<PoolAdvisor> advisor, ObjectProvider<AdmissionGates> admissionGates) {
+		return new BudgetPlanLogger(budgetedPools, retrySettings.getIfAvailable(), advisor,
+				admissionGates.getIfAvailable() != null);
 	}
 
 	private static @Nullable FleetSettings fleetSettings(DbBudgetProperties.Coordination coordination,

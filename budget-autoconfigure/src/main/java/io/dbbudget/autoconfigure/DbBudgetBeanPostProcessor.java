@@ -6,6 +6,8 @@ import com.zaxxer.hikari.HikariDataSource;
 import io.dbbudget.budget.PoolPlan;
 import io.dbbudget.pool.BudgetedPools;
 import io.dbbudget.retry.AcquisitionListener;
+import io.dbbudget.retry.AdmissionGate;
+import io.dbbudget.retry.AdmissionGates;
 import io.dbbudget.retry.RetrySettings;
 import io.dbbudget.retry.RetryingDataSource;
 
@@ -16,7 +18,8 @@ import org.springframework.core.PriorityOrdered;
 
 /**
  * Sizes every {@link HikariDataSource} bean to its budget once its properties are bound and
- * before its pool starts, and wraps it in a {@link RetryingDataSource} when retry is on.
+ * before its pool starts, and wraps it in a {@link RetryingDataSource} when retry or the
+ * admission gate is on.
  *
  * @author db-budget team
  */
@@ -26,12 +29,16 @@ class DbBudgetBeanPostProcessor implements BeanPostProcessor, PriorityOrdered {
 
 	private final ObjectProvider<RetrySettings> retrySettings;
 
+	private final ObjectProvider<AdmissionGates> admissionGates;
+
 	private final AcquisitionListener listener;
 
 	DbBudgetBeanPostProcessor(ObjectProvider<BudgetedPools> budgetedPools,
-			ObjectProvider<RetrySettings> retrySettings, ObjectProvider<AcquisitionListener> listeners) {
+			ObjectProvider<RetrySettings> retrySettings, ObjectProvider<AdmissionGates> admissionGates,
+			ObjectProvider<AcquisitionListener> listeners) {
 		this.budgetedPools = budgetedPools;
 		this.retrySettings = retrySettings;
+		this.admissionGates = admissionGates;
 		this.listener = new DeferredAcquisitionListener(listeners);
 	}
 
@@ -39,10 +46,19 @@ class DbBudgetBeanPostProcessor implements BeanPostProcessor, PriorityOrdered {
 	public Object postProcessAfterInitialization(Object bean, String beanName) {
 		if (bean instanceof HikariDataSource dataSource) {
 			PoolPlan plan = this.budgetedPools.getObject().register(beanName, dataSource);
+			if (plan == null) {
+				return bean;
+			}
 			RetrySettings retry = this.retrySettings.getIfAvailable();
-			if (plan != null && retry != null) {
+			AdmissionGates gates = this.admissionGates.getIfAvailable();
+			AdmissionGate gate = null;
+			if (gates != null) {
+				gate = new AdmissionGate(dataSource);
+				gates.register(beanName, gate);
+			}
+			if (retry != null || gate != null) {
 				return new RetryingDataSource(dataSource, beanName, retry,
-						Duration.ofMillis(dataSource.getConnectionTimeout()), this.listener);
+						Duration.ofMillis(dataSource.getConnectionTimeout()), this.listener, gate);
 			}
 		}
 		return bean;

@@ -1,10 +1,12 @@
 package io.dbbudget.autoconfigure;
 
 import io.dbbudget.metrics.AcquisitionMetrics;
+import io.dbbudget.metrics.AdmissionGateMetrics;
 import io.dbbudget.metrics.FleetMetrics;
 import io.dbbudget.metrics.PoolBudgetMetrics;
 import io.dbbudget.metrics.ServerActivityMetrics;
 import io.dbbudget.pool.BudgetedPools;
+import io.dbbudget.retry.AdmissionGates;
 import io.dbbudget.server.ServerActivityMonitor;
 import io.micrometer.core.instrument.MeterRegistry;
 
@@ -45,6 +47,13 @@ public final class DbBudgetMetricsAutoConfiguration {
 	@ConditionalOnBean(ServerActivityMonitor.class)
 	ServerActivityMetrics dbBudgetServerActivityMetrics(ServerActivityMonitor monitor) {
 		return new ServerActivityMetrics(monitor);
+	}
+
+	@Bean
+	@ConditionalOnMissingBean
+	@ConditionalOnBean(AdmissionGates.class)
+	AdmissionGateMetrics dbBudgetAdmissionGateMetrics(AdmissionGates gates) {
+		return new AdmissionGateMetrics(gates);
 	}
 
 	@Bean

@@ -88,6 +88,8 @@ public class DbBudgetProperties {
 
 	private final Retry retry = new Retry();
 
+	private final Admission admission = new Admission();
+
 	private final Health health = new Health();
 
 	private final Coordination coordination = new Coordination();
@@ -190,6 +192,10 @@ public class DbBudgetProperties {
 
 	public Retry getRetry() {
 		return this.retry;
+	}
+
+	public Admission getAdmission() {
+		return this.admission;
 	}
 
 	public Health getHealth() {
@@ -382,6 +388,28 @@ public class DbBudgetProperties {
 
 		public void setJitter(boolean jitter) {
 			this.jitter = jitter;
+		}
+
+	}
+
+	/**
+	 * The admission gate in front of each Hikari pool.
+	 */
+	public static class Admission {
+
+		/**
+		 * Whether callers beyond a pool's maximum size wait at db-budget's admission gate,
+		 * parked, instead of inside the pool, where Hikari hands connections over by spinning.
+		 * The wait counts against the pool's connection timeout either way.
+		 */
+		private boolean enabled = true;
+
+		public boolean isEnabled() {
+			return this.enabled;
+		}
+
+		public void setEnabled(boolean enabled) {
+			this.enabled = enabled;
 		}
 
 	}

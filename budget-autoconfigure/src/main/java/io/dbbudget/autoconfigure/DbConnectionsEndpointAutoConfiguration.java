@@ -4,6 +4,7 @@ import io.dbbudget.actuate.endpoint.DbConnectionsEndpoint;
 import io.dbbudget.actuate.endpoint.DbConnectionsEndpointWebExtension;
 import io.dbbudget.pool.BudgetedPools;
 import io.dbbudget.pool.PoolAdvisor;
+import io.dbbudget.retry.AdmissionGates;
 import io.dbbudget.retry.RetrySettings;
 import io.dbbudget.server.ConnectionSource;
 import io.dbbudget.server.ServerActivityMonitor;
@@ -33,9 +34,11 @@ public final class DbConnectionsEndpointAutoConfiguration {
 	@ConditionalOnMissingBean
 	DbConnectionsEndpoint dbConnectionsEndpoint(BudgetedPools budgetedPools, ServerActivityMonitor monitor,
 			ConnectionSource connections, UtilizationThresholds thresholds, DbBudgetProperties properties,
-			ObjectProvider<RetrySettings> retrySettings, ObjectProvider<PoolAdvisor> advisor) {
+			ObjectProvider<RetrySettings> retrySettings, ObjectProvider<PoolAdvisor> advisor,
+			ObjectProvider<AdmissionGates> admissionGates) {
 		return new DbConnectionsEndpoint(budgetedPools, monitor, connections, thresholds,
-				properties.getIdleSessionAge(), retrySettings.getIfAvailable(), advisor.getIfAvailable());
+				properties.getIdleSessionAge(), retrySettings.getIfAvailable(), advisor.getIfAvailable(),
+				admissionGates.getIfAvailable());
 	}
 
 	@Bean

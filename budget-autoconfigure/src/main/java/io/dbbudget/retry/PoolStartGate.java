@@ -2,6 +2,9 @@ package io.dbbudget.retry;
 
 import java.sql.Connection;
 import java.sql.SQLException;
+import java.sql.SQLTransientConnectionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.locks.ReentrantLock;
 
 import com.zaxxer.hikari.HikariDataSource;
 import org.jspecify.annotations.Nullable;
@@ -14,6 +17,12 @@ import org.jspecify.annotations.Nullable;
  * start sleeps a second in that lock: with the server down at start-up, N callers would
  * queue for N seconds per attempt, however short their own timeouts. Sharing the failure
  * keeps every caller's attempt short, so the retry bound holds.
+ * <p>
+ * The gate holds its lock only while the pool starts, never while a started pool makes a
+ * caller wait for a connection, and a caller waits for the lock no longer than its own
+ * deadline. A shared failure keeps the type, SQLSTATE and cause of the original, so that it
+ * is retried exactly as the original would be. The lock is a {@link ReentrantLock}, so that a
+ * virtual thread waiting for it does not pin its carrier.
  *
  * @author db-budget team
  */
@@ -21,11 +30,11 @@ final class PoolStartGate {
 
 	private final HikariDataSource pool;
 
-	private final Object lock = new Object();
+	private final ReentrantLock lock = new ReentrantLock();
 
 	private volatile long attempts;
 
-	private @Nullable SQLException lastFailure;
+	private volatile @Nullable SQLException lastFailure;
 
 	PoolStartGate(HikariDataSource pool) {
 		this.pool = pool;
@@ -39,24 +48,66 @@ final class PoolStartGate {
 		return this.pool.getHikariPoolMXBean() != null || this.pool.isClosed();
 	}
 
-	Connection getConnection() throws SQLException {
+	/**
+	 * Returns once the pool has started, starting it if no other caller is doing so.
+	 * @param startNanos when the caller asked for a connection, from {@link System#nanoTime()}
+	 * @throws SQLException why the start failed, the caller's own attempt or the one it waited
+	 * for; a pool timeout if the caller's time ran out while another caller was starting the
+	 * pool; or an interrupt
+	 */
+	void awaitStart(long startNanos) throws SQLException {
 		long seen = this.attempts;
-		synchronized (this.lock) {
+		long timeout = TimeUnit.MILLISECONDS.toNanos(this.pool.getConnectionTimeout());
+		try {
+			if (!this.lock.tryLock(timeout - (System.nanoTime() - startNanos), TimeUnit.NANOSECONDS)) {
+				// Out of time while another caller starts the pool: the last start's failure if
+				// there was one, else a pool timeout
+				SQLException failure = this.lastFailure;
+				if (failure != null) {
+					throw shared(failure);
+				}
+				throw new SQLTransientConnectionException(this.pool.getPoolName()
+						+ " - Connection is not available, request timed out after "
+						+ TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - startNanos)
+						+ "ms while another caller was starting the pool");
+			}
+		}
+		catch (InterruptedException ex) {
+			Thread.currentThread().interrupt();
+			throw new SQLException(this.pool.getPoolName() + " - Interrupted during connection acquisition", ex);
+		}
+		try {
+			if (isOpen()) {
+				return;
+			}
 			SQLException failure = this.lastFailure;
 			if (this.attempts != seen && failure != null) {
-				throw new SQLException(failure.getMessage(), failure.getSQLState(), failure);
+				throw shared(failure);
 			}
 			this.attempts++;
-			try {
-				Connection connection = this.pool.getConnection();
+			// Starting the pool is Hikari's first getConnection(): the connection goes back at
+			// once, and the caller takes one as every other caller does
+			try (Connection connection = this.pool.getConnection()) {
 				this.lastFailure = null;
-				return connection;
 			}
 			catch (SQLException ex) {
 				this.lastFailure = ex;
 				throw ex;
 			}
 		}
+		finally {
+			this.lock.unlock();
+		}
+	}
+
+	private static SQLException shared(SQLException failure) {
+		String message = failure.getMessage() + " (the failure of the pool start this caller waited for)";
+		SQLException copy = (failure instanceof SQLTransientConnectionException)
+				? new SQLTransientConnectionException(message, failure.getSQLState(), failure.getErrorCode(),
+						failure.getCause())
+				: new SQLException(message, failure.getSQLState(), failure.getErrorCode(), failure.getCause());
+		copy.setNextException(failure.getNextException());
+		return copy;
 	}
 
 }

@@ -25,7 +25,9 @@ import org.springframework.jdbc.datasource.DelegatingDataSource;
 /**
  * A DataSource that retries {@code getConnection()} with back-off while the failure is
  * transient: the server is full, restarting or briefly unreachable, or the pool timed out.
- * The first attempt is the plain pool call; nothing is allocated unless it fails.
+ * With an {@link AdmissionGate}, callers beyond the pool's size wait at the gate, parked,
+ * instead of inside the pool. The first attempt is the plain pool call, through the gate when
+ * there is one; nothing is allocated for retry unless it fails.
  * {@link #unwrap(Class)} reaches the pool, so Spring Boot's pool metrics and health still find
  * it.
  *
@@ -39,7 +41,7 @@ public class RetryingDataSource extends DelegatingDataSource implements Closeabl
 
 	private final String poolName;
 
-	private final RetryTemplate retryTemplate;
+	private final @Nullable RetryTemplate retryTemplate;
 
 	private final AcquisitionListener listener;
 
@@ -49,10 +51,12 @@ public class RetryingDataSource extends DelegatingDataSource implements Closeabl
 
 	private final AtomicBoolean retrying = new AtomicBoolean();
 
+	private final @Nullable AdmissionGate admissionGate;
+
 	private volatile @Nullable PoolStartGate startGate;
 
 	/**
-	 * Create a new instance.
+	 * Create a new instance that retries and has no admission gate.
 	 * @param pool the pool
 	 * @param poolName the pool's bean name
 	 * @param settings how to retry
@@ -61,14 +65,31 @@ public class RetryingDataSource extends DelegatingDataSource implements Closeabl
 	 */
 	public RetryingDataSource(DataSource pool, String poolName, RetrySettings settings, Duration connectionTimeout,
 			AcquisitionListener listener) {
+		this(pool, poolName, settings, connectionTimeout, listener, null);
+	}
+
+	/**
+	 * Create a new instance.
+	 * @param pool the pool
+	 * @param poolName the pool's bean name
+	 * @param settings how to retry, or {@code null} to pass failures on at once
+	 * @param connectionTimeout how long one attempt may wait for the pool
+	 * @param listener told about retries and failures
+	 * @param admissionGate the gate that callers pass before the pool, or {@code null}
+	 */
+	public RetryingDataSource(DataSource pool, String poolName, @Nullable RetrySettings settings,
+			Duration connectionTimeout, AcquisitionListener listener, @Nullable AdmissionGate admissionGate) {
 		super(pool);
 		this.pool = pool;
 		this.poolName = poolName;
 		this.listener = listener;
-		this.maxAttempts = settings.maxAttempts();
-		this.longestWait = settings.longestWait(connectionTimeout);
-		this.retryTemplate = new RetryTemplate(settings.retryPolicy());
-		this.retryTemplate.setRetryListener(new CountingListener());
+		this.admissionGate = admissionGate;
+		this.maxAttempts = (settings != null) ? settings.maxAttempts() : 1;
+		this.longestWait = (settings != null) ? settings.longestWait(connectionTimeout) : connectionTimeout;
+		this.retryTemplate = (settings != null) ? new RetryTemplate(settings.retryPolicy()) : null;
+		if (this.retryTemplate != null) {
+			this.retryTemplate.setRetryListener(new CountingListener());
+		}
 		if (pool instanceof HikariDataSource hikari && hikari.getHikariPoolMXBean() == null) {
 			this.startGate = new PoolStartGate(hikari);
 		}
@@ -84,17 +105,36 @@ public class RetryingDataSource extends DelegatingDataSource implements Closeabl
 		}
 	}
 
+	// Kept small so that callers inline it as they would the pool's own call: the start of
+	// the pool and every wait are out of line
 	private Connection acquire() throws SQLException {
+		if (this.startGate != null) {
+			return acquireWhileStarting();
+		}
+		AdmissionGate gate = this.admissionGate;
+		return (gate != null) ? gate.getConnection() : this.pool.getConnection();
+	}
+
+	private Connection acquireWhileStarting() throws SQLException {
 		PoolStartGate gate = this.startGate;
-		if (gate == null) {
-			// The plain pool call, once the pool has started
-			return this.pool.getConnection();
+		long startNanos = System.nanoTime();
+		if (gate != null) {
+			gate.awaitStart(startNanos);
+			if (gate.isOpen()) {
+				this.startGate = null;
+			}
 		}
-		Connection connection = gate.getConnection();
-		if (gate.isOpen()) {
-			this.startGate = null;
-		}
-		return connection;
+		// The wait for the start counts against the caller's timeout
+		AdmissionGate admission = this.admissionGate;
+		return (admission != null) ? admission.getConnection(startNanos) : this.pool.getConnection();
+	}
+
+	/**
+	 * The gate that callers pass before the pool, if there is one.
+	 * @return the gate, or {@code null}
+	 */
+	public @Nullable AdmissionGate getAdmissionGate() {
+		return this.admissionGate;
 	}
 
 	@Override
@@ -130,7 +170,8 @@ public class RetryingDataSource extends DelegatingDataSource implements Closeabl
 	private Connection retry(SQLException firstFailure, @Nullable String username, @Nullable String password)
 			throws SQLException {
 		String reason = TransientFailures.reason(firstFailure);
-		if (reason == null || Thread.currentThread().isInterrupted()) {
+		RetryTemplate retryTemplate = this.retryTemplate;
+		if (reason == null || retryTemplate == null || Thread.currentThread().isInterrupted()) {
 			this.listener.onFailure(this.poolName, TransientFailures.tag(firstFailure));
 			throw firstFailure;
 		}
@@ -141,7 +182,7 @@ public class RetryingDataSource extends DelegatingDataSource implements Closeabl
 		}
 		long start = System.nanoTime();
 		try {
-			Connection connection = this.retryTemplate.execute(new Acquisition(firstFailure, username, password));
+			Connection connection = retryTemplate.execute(new Acquisition(firstFailure, username, password));
 			if (this.retrying.compareAndSet(true, false)) {
 				logger.info("db-budget: pool '" + this.poolName + "' gets connections again");
 			}

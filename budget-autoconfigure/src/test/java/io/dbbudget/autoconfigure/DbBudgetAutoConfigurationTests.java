@@ -1,6 +1,7 @@
 package io.dbbudget.autoconfigure;
 
 import java.sql.Connection;
+import java.time.Duration;
 import java.sql.SQLException;
 import java.time.Duration;
 import java.util.List;
@@ -15,6 +16,7 @@ import io.dbbudget.budget.PoolOverBudgetException;
 import io.dbbudget.budget.PoolPlan;
 import io.dbbudget.budget.ServerLimits;
 import io.dbbudget.pool.BudgetedPools;
+import io.dbbudget.retry.AdmissionGates;
 import io.dbbudget.retry.RetryingDataSource;
 import io.dbbudget.test.TestDatabase;
 import org.awaitility.Awaitility;
@@ -217,8 +219,42 @@ class DbBudgetAutoConfigurationTests {
 	}
 
 	@Test
-	void retryOffLeavesThePoolUnwrapped() {
-		this.runner.withPropertyValues("db.budget.retry.enabled=false", "spring.datasource.hikari.maximum-pool-size=20")
+	void admissionGateIsOnByDefaultAndRegisteredForThePool() {
+		this.runner.run((context) -> {
+			RetryingDataSource dataSource = context.getBean(RetryingDataSource.class);
+			assertThat(dataSource.getAdmissionGate()).isNotNull()
+				.isSameAs(context.getBean(AdmissionGates.class).get("dataSource"));
+			assertThat(dataSource.getAdmissionGate().getPermits())
+				.isEqualTo(dataSource.unwrap(HikariDataSource.class).getMaximumPoolSize());
+		});
+	}
+
+	@Test
+	void retryOffKeepsTheAdmissionGate() {
+		this.runner.withPropertyValues("db.budget.retry.enabled=false").run((context) -> {
+			RetryingDataSource dataSource = context.getBean(RetryingDataSource.class);
+			assertThat(dataSource.getAdmissionGate()).isNotNull();
+			assertThat(dataSource.getLongestWait())
+				.isEqualTo(Duration.ofMillis(dataSource.unwrap(HikariDataSource.class).getConnectionTimeout()));
+			try (Connection connection = dataSource.getConnection()) {
+				assertThat(connection.isValid(1)).isTrue();
+			}
+		});
+	}
+
+	@Test
+	void admissionGateOffKeepsRetryWithoutAGate() {
+		this.runner.withPropertyValues("db.budget.admission.enabled=false").run((context) -> {
+			assertThat(context).doesNotHaveBean(AdmissionGates.class);
+			assertThat(context.getBean(RetryingDataSource.class).getAdmissionGate()).isNull();
+		});
+	}
+
+	@Test
+	void retryAndAdmissionGateOffLeaveThePoolUnwrapped() {
+		this.runner
+			.withPropertyValues("db.budget.retry.enabled=false", "db.budget.admission.enabled=false",
+					"spring.datasource.hikari.maximum-pool-size=20")
 			.run((context) -> {
 				assertThat(context.getBean(DataSource.class)).isInstanceOf(HikariDataSource.class);
 				assertThat(context.getBean(HikariDataSource.class).getMaximumPoolSize()).isEqualTo(ROLE_LIMIT);

@@ -3,16 +3,22 @@ package io.dbbudget.autoconfigure;
 import java.sql.Connection;
 import java.sql.SQLException;
 import java.util.ArrayList;
+import java.time.Duration;
 import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
 
 import javax.sql.DataSource;
 
 import io.dbbudget.metrics.AcquisitionMetrics;
+import io.dbbudget.metrics.AdmissionGateMetrics;
 import io.dbbudget.metrics.PoolBudgetMetrics;
 import io.dbbudget.metrics.ServerActivityMetrics;
 import io.dbbudget.pool.BudgetedPools;
 import io.dbbudget.test.Ports;
+import io.dbbudget.server.ServerActivityMonitor;
 import io.dbbudget.test.TestDatabase;
+import io.micrometer.core.instrument.FunctionTimer;
 import io.micrometer.core.instrument.MeterRegistry;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -111,7 +117,7 @@ class DbBudgetMetricsAutoConfigurationTests {
 				.filter((name) -> name.startsWith("db.budget"))
 				.distinct()).isSubsetOf("db.budget.pool.budget", "db.budget.server.max.connections",
 						"db.budget.server.utilization", "db.budget.server.connections",
-						"db.budget.server.application.connections");
+						"db.budget.server.application.connections", "db.budget.acquire.waiting", "db.budget.acquire.wait");
 		});
 	}
 
@@ -153,6 +159,55 @@ class DbBudgetMetricsAutoConfigurationTests {
 				assertThat(count(registry, "db.budget.acquire.retries", "08001")).isEqualTo(1);
 				assertThat(count(registry, "db.budget.acquire.failures", "08001")).isEqualTo(1);
 			});
+	}
+
+	@Test
+	void callersWaitingAtTheAdmissionGateAreAGaugeAndTheirWaitATimer() {
+		// The server sampler takes a pooled connection of its own, straight from the pool: here it
+		// samples once, and the test holds the connections only after that sample
+		this.runner.withPropertyValues("spring.datasource.hikari.maximum-pool-size=2", "db.budget.sample-interval=1h")
+			.run((context) -> {
+				ServerActivityMonitor monitor = context.getBean(ServerActivityMonitor.class);
+				await().atMost(Duration.ofSeconds(10)).until(() -> monitor.getSample().activity() != null);
+				DataSource dataSource = context.getBean(DataSource.class);
+				MeterRegistry registry = context.getBean(MeterRegistry.class);
+				List<Connection> held = new ArrayList<>();
+				held.add(dataSource.getConnection());
+				held.add(dataSource.getConnection());
+				CompletableFuture<Connection> waiter = CompletableFuture.supplyAsync(() -> {
+					try {
+						return dataSource.getConnection();
+					}
+					catch (SQLException ex) {
+						throw new IllegalStateException(ex);
+					}
+				});
+				try {
+					await().atMost(Duration.ofSeconds(5))
+						.until(() -> registry.get("db.budget.acquire.waiting").tag("pool", "dataSource").gauge().value() == 1);
+					// Hikari's own count does not see the queue at the gate
+					assertThat(registry.get("hikaricp.connections.pending").gauge().value()).isZero();
+					held.remove(0).close();
+					held.add(waiter.get(5, TimeUnit.SECONDS));
+				}
+				finally {
+					for (Connection connection : held) {
+						connection.close();
+					}
+				}
+				assertThat(registry.get("db.budget.acquire.waiting").gauge().value()).isZero();
+				FunctionTimer wait = registry.get("db.budget.acquire.wait").tag("pool", "dataSource").functionTimer();
+				assertThat(wait.count()).isEqualTo(1);
+				assertThat(wait.totalTime(TimeUnit.NANOSECONDS)).isPositive();
+			});
+	}
+
+	@Test
+	void admissionGateOffHasNoGateMetrics() {
+		this.runner.withPropertyValues("db.budget.admission.enabled=false").run((context) -> {
+			assertThat(context).doesNotHaveBean(AdmissionGateMetrics.class);
+			assertThat(context.getBean(MeterRegistry.class).find("db.budget.acquire.waiting").gauge()).isNull();
+		});
 	}
 
 	@Test

@@ -116,7 +116,7 @@ class DbConnectionsEndpointAutoConfigurationTests {
 		@Bean
 		DbConnectionsEndpoint customDbConnectionsEndpoint(BudgetedPools budgetedPools, ServerActivityMonitor monitor) {
 			return new DbConnectionsEndpoint(budgetedPools, monitor, () -> null, new UtilizationThresholds(0.5, 0.6),
-					Duration.ofMinutes(1), null, null);
+					Duration.ofMinutes(1), null, null, null);
 		}
 
 	}

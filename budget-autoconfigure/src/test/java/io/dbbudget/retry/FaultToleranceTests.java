@@ -213,6 +213,10 @@ class FaultToleranceTests {
 		HikariDataSource pool = this.pools.get(0);
 		await().atMost(Duration.ofSeconds(10)).until(() -> pool.getHikariPoolMXBean().getActiveConnections() == 0);
 		assertThat(pool.getHikariPoolMXBean().getThreadsAwaitingConnection()).isZero();
+		// and the admission gate has every permit back, with nobody left waiting at it
+		AdmissionGate gate = dataSource.getAdmissionGate();
+		assertThat(gate.getWaiting()).isZero();
+		assertThat(gate.getAvailable()).isEqualTo(gate.getPermits()).isEqualTo(5);
 		assertThat(successes.get()).isPositive();
 		try (Connection connection = dataSource.getConnection()) {
 			assertThat(connection.isValid(1)).isTrue();
@@ -228,7 +232,9 @@ class FaultToleranceTests {
 		pool.setConnectionTimeout(connectionTimeout.toMillis());
 		this.pools.add(pool);
 		RetrySettings settings = new RetrySettings(6, Duration.ofMillis(200), 2.0, Duration.ofSeconds(1), true);
-		return new RetryingDataSource(pool, "faults", settings, connectionTimeout, this.listener);
+		// with the admission gate, as the starter sets it up by default
+		return new RetryingDataSource(pool, "faults", settings, connectionTimeout, this.listener,
+				new AdmissionGate(pool));
 	}
 
 	private static List<Connection> fillTheServer() throws SQLException {

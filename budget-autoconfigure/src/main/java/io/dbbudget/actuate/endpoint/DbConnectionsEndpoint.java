@@ -20,6 +20,8 @@ import io.dbbudget.pool.BudgetedPools.BudgetedPool;
 import io.dbbudget.pool.FleetCoordinator.FleetState;
 import io.dbbudget.pool.PoolActivity;
 import io.dbbudget.pool.PoolAdvisor;
+import io.dbbudget.retry.AdmissionGate;
+import io.dbbudget.retry.AdmissionGates;
 import io.dbbudget.retry.RetrySettings;
 import io.dbbudget.server.ConnectionSource;
 import io.dbbudget.server.IdleSessionTermination;
@@ -68,6 +70,7 @@ public class DbConnectionsEndpoint {
 	private final @Nullable RetrySettings retrySettings;
 
 	private final @Nullable PoolAdvisor advisor;
+	private final @Nullable AdmissionGates admissionGates;
 
 	/**
 	 * Create a new instance.
@@ -79,11 +82,13 @@ public class DbConnectionsEndpoint {
 	 * {@code close-idle} to end it
 	 * @param retrySettings how connection acquisition is retried, or {@code null} if it is not
 	 * @param advisor the server advisor, or {@code null} if it is off
+	 * @param admissionGates the pools' admission gates, or {@code null} if they are off
 	 * @throws InvalidBudgetException if the idle session age is negative
 	 */
 	public DbConnectionsEndpoint(BudgetedPools budgetedPools, ServerActivityMonitor monitor,
 			ConnectionSource connections, UtilizationThresholds thresholds, Duration idleSessionAge,
-			@Nullable RetrySettings retrySettings, @Nullable PoolAdvisor advisor) {
+			@Nullable RetrySettings retrySettings, @Nullable PoolAdvisor advisor,
+			@Nullable AdmissionGates admissionGates) {
 		if (idleSessionAge.isNegative()) {
 			throw new InvalidBudgetException("db.budget.idle-session-age", idleSessionAge.toString(),
 					"a session cannot have been idle for a negative time",
@@ -96,6 +101,7 @@ public class DbConnectionsEndpoint {
 		this.idleSessionAge = idleSessionAge;
 		this.retrySettings = retrySettings;
 		this.advisor = advisor;
+		this.admissionGates = admissionGates;
 	}
 
 	/**
@@ -251,7 +257,18 @@ public class DbConnectionsEndpoint {
 				: connectionTimeout;
 		return new PoolDescriptor(plan.requestedMaximum(), plan.budget(), dataSource.getMaximumPoolSize(),
 				dataSource.getMinimumIdle(), activity.active(), activity.idle(), activity.total(), activity.pending(),
-				plan.fit(), longestWait);
+				plan.fit(), longestWait, describe(pool.name()));
+	}
+
+	private @Nullable AdmissionGateDescriptor describe(String pool) {
+		AdmissionGate gate = (this.admissionGates != null) ? this.admissionGates.get(pool) : null;
+		if (gate == null) {
+			return null;
+		}
+		long waits = gate.getWaits();
+		Duration meanWait = (waits > 0) ? gate.getTotalWait().dividedBy(waits) : Duration.ZERO;
+		return new AdmissionGateDescriptor(gate.getPermits(), gate.getAvailable(), gate.getWaiting(), waits,
+				meanWait);
 	}
 
 	private static ServerDescriptor describe(ServerSample sample) {
@@ -323,9 +340,27 @@ public class DbConnectionsEndpoint {
 	 * @param pending threads waiting for a connection
 	 * @param fit how the request compares with the budget
 	 * @param longestWait the longest a caller can wait for a connection, retries included
+	 * @param admissionGate the admission gate in front of the pool, or {@code null} if it is
+	 * off
 	 */
 	public record PoolDescriptor(int requested, int budget, int maximumPoolSize, int minimumIdle, int active, int idle,
-			int total, int pending, PoolPlan.Fit fit, Duration longestWait) {
+			int total, int pending, PoolPlan.Fit fit, Duration longestWait,
+			@Nullable AdmissionGateDescriptor admissionGate) {
+
+	}
+
+	/**
+	 * The admission gate in front of a pool. Its waiting callers are not in the pool's
+	 * {@code pending}.
+	 *
+	 * @param permits the permits, following the pool's maximum size
+	 * @param available permits not held now; negative while the pool shrinks below the
+	 * connections held
+	 * @param waiting callers waiting at the gate now
+	 * @param waited callers that had to wait at the gate, since start
+	 * @param meanWait the mean wait of those callers
+	 */
+	public record AdmissionGateDescriptor(int permits, int available, int waiting, long waited, Duration meanWait) {
 
 	}
 

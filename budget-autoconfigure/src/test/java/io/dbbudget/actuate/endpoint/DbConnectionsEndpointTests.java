@@ -94,6 +94,11 @@ class DbConnectionsEndpointTests {
 			assertThat(status).hasJsonPathNumberValue("$.pools.dataSource.active");
 			assertThat(status).hasJsonPathNumberValue("$.pools.dataSource.idle");
 			assertThat(status).hasJsonPathNumberValue("$.pools.dataSource.total");
+			assertThat(status).extractingJsonPathNumberValue("$.pools.dataSource.admissionGate.permits").isEqualTo(6);
+			assertThat(status).extractingJsonPathNumberValue("$.pools.dataSource.admissionGate.waiting").isEqualTo(0);
+			assertThat(status).hasJsonPathNumberValue("$.pools.dataSource.admissionGate.available");
+			assertThat(status).hasJsonPathNumberValue("$.pools.dataSource.admissionGate.waited");
+			assertThat(status).hasJsonPathValue("$.pools.dataSource.admissionGate.meanWait");
 			assertThat(status).extractingJsonPathNumberValue("$.server.maxConnections")
 				.isEqualTo(serverMaxConnections());
 			assertThat(status).extractingJsonPathNumberValue("$.server.byApplication." + APPLICATION)

@@ -1,0 +1,283 @@
+package io.dbbudget.retry;
+
+import java.sql.Connection;
+import java.sql.SQLException;
+import java.sql.SQLTransientConnectionException;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CyclicBarrier;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicReference;
+import java.util.function.Consumer;
+
+import com.zaxxer.hikari.HikariDataSource;
+import io.dbbudget.retry.RetryingDataSourceTests.RecordingListener;
+import io.dbbudget.test.TestDatabase;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
+import org.postgresql.PGConnection;
+
+import org.springframework.boot.test.system.CapturedOutput;
+import org.springframework.boot.test.system.OutputCaptureExtension;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatExceptionOfType;
+import static org.awaitility.Awaitility.await;
+
+/**
+ * Tests for {@link AdmissionGate} in front of a real Hikari pool on a real PostgreSQL server:
+ * timeouts, interrupts, resizes while callers wait, and that every permit comes back once.
+ */
+@ExtendWith(OutputCaptureExtension.class)
+class AdmissionGateTests {
+
+	private static TestDatabase database;
+
+	private final RecordingListener listener = new RecordingListener();
+
+	private final List<Connection> held = new ArrayList<>();
+
+	private final ExecutorService callers = Executors.newCachedThreadPool();
+
+	private HikariDataSource pool;
+
+	private AdmissionGate gate;
+
+	private RetryingDataSource dataSource;
+
+	@BeforeAll
+	static void createDatabase() {
+		database = TestDatabase.create("admission");
+	}
+
+	@AfterAll
+	static void dropDatabase() {
+		database.close();
+	}
+
+	@AfterEach
+	void stop() throws SQLException {
+		for (Connection connection : this.held) {
+			connection.close();
+		}
+		this.callers.shutdownNow();
+		if (this.pool != null) {
+			this.pool.close();
+		}
+	}
+
+	@Test
+	void aWaitThatRunsOutOfTimeEndsAsHikarisOwnPoolTimeoutDoesWithinTheConnectionTimeout() throws Exception {
+		start(1, 500);
+		SQLException hikarisOwn = hikarisOwnTimeout();
+		hold(1);
+		long start = System.nanoTime();
+		assertThatExceptionOfType(SQLTransientConnectionException.class).isThrownBy(this.dataSource::getConnection)
+			.satisfies((ex) -> {
+				assertThat(ex.getSQLState()).isEqualTo(hikarisOwn.getSQLState());
+				assertThat(ex.getCause()).isNull();
+				assertThat(TransientFailures.reason(ex)).isEqualTo(TransientFailures.reason(hikarisOwn))
+					.isEqualTo(TransientFailures.POOL_TIMEOUT);
+				assertThat(ex.getMessage()).contains("Connection is not available, request timed out after")
+					.contains("waiting at db-budget's admission gate");
+			});
+		assertThat(Duration.ofNanos(System.nanoTime() - start)).isBetween(Duration.ofMillis(450),
+				Duration.ofMillis(1000));
+		assertThat(this.listener.failures).containsExactly(TransientFailures.POOL_TIMEOUT);
+		assertThat(this.gate.getAvailable()).isZero();
+		assertThat(this.gate.getWaits()).isEqualTo(1);
+	}
+
+	@Test
+	void anInterruptEndsTheWaitAtOnceAndKeepsTheFlag() throws Exception {
+		start(1, 10_000);
+		hold(1);
+		AtomicBoolean flagKept = new AtomicBoolean();
+		AtomicReference<Thread> waiter = new AtomicReference<>();
+		Future<SQLException> outcome = this.callers.submit(() -> {
+			waiter.set(Thread.currentThread());
+			try (Connection connection = this.dataSource.getConnection()) {
+				return null;
+			}
+			catch (SQLException ex) {
+				flagKept.set(Thread.currentThread().isInterrupted());
+				return ex;
+			}
+		});
+		await().atMost(Duration.ofSeconds(5)).until(() -> this.gate.getWaiting() == 1);
+		long interrupted = System.nanoTime();
+		waiter.get().interrupt();
+		SQLException failure = outcome.get(5, TimeUnit.SECONDS);
+		assertThat(Duration.ofNanos(System.nanoTime() - interrupted)).isLessThan(Duration.ofSeconds(1));
+		assertThat(flagKept).isTrue();
+		assertThat((Throwable) failure).hasCauseInstanceOf(InterruptedException.class);
+		assertThat(TransientFailures.isTransient(failure)).isFalse();
+		assertThat(this.gate.getWaiting()).isZero();
+		assertThat(this.gate.getAvailable()).isZero();
+		this.held.remove(0).close();
+		assertThat(this.gate.getAvailable()).isOne();
+	}
+
+	@Test
+	void callersWaitingWhileEveryConnectionIsHeldGetInWhenThePoolGrows() throws Exception {
+		start(4, 10_000, (pool) -> pool.setMinimumIdle(4));
+		await().atMost(Duration.ofSeconds(10)).until(() -> this.pool.getHikariPoolMXBean().getIdleConnections() == 4);
+		// Lowered as a plan that is not complete yet would: Hikari keeps its open connections
+		this.pool.getHikariConfigMXBean().setMaximumPoolSize(1);
+		hold(1);
+		List<Future<Connection>> waiting = new ArrayList<>();
+		for (int i = 0; i < 3; i++) {
+			waiting.add(this.callers.submit(this::connect));
+		}
+		await().atMost(Duration.ofSeconds(5)).until(() -> this.gate.getWaiting() == 3);
+		assertThat(this.gate.getPermits()).isEqualTo(1);
+		long grown = System.nanoTime();
+		this.pool.getHikariConfigMXBean().setMaximumPoolSize(4);
+		for (Future<Connection> caller : waiting) {
+			this.held.add(caller.get(5, TimeUnit.SECONDS));
+		}
+		// No connection came back: the gate saw the pool grow by itself
+		assertThat(Duration.ofNanos(System.nanoTime() - grown)).isLessThan(Duration.ofSeconds(1));
+		assertThat(this.gate.getPermits()).isEqualTo(4);
+		assertThat(this.gate.getAvailable()).isZero();
+		assertThat(this.pool.getHikariPoolMXBean().getActiveConnections()).isEqualTo(4);
+	}
+
+	@Test
+	void aPoolShrunkBelowTheConnectionsHeldLetsCallersInOnlyOnceEnoughComeBack() throws Exception {
+		start(4, 10_000);
+		hold(4);
+		this.pool.getHikariConfigMXBean().setMaximumPoolSize(2);
+		Future<Connection> caller = this.callers.submit(this::connect);
+		await().atMost(Duration.ofSeconds(5)).until(() -> this.gate.getWaiting() == 1);
+		assertThat(this.gate.getPermits()).isEqualTo(2);
+		assertThat(this.gate.getAvailable()).isEqualTo(-2);
+		this.held.remove(0).close();
+		this.held.remove(0).close();
+		assertThat(this.gate.getWaiting()).isOne();
+		this.held.remove(0).close();
+		this.held.add(caller.get(5, TimeUnit.SECONDS));
+		assertThat(this.gate.getAvailable()).isZero();
+		this.held.remove(0).close();
+		this.held.remove(0).close();
+		assertThat(this.gate.getAvailable()).isEqualTo(2);
+	}
+
+	@Test
+	void aConnectionClosedTwiceReturnsItsPermitOnce() throws Exception {
+		start(2, 10_000);
+		Connection connection = this.dataSource.getConnection();
+		assertThat(this.gate.getAvailable()).isOne();
+		connection.close();
+		connection.close();
+		assertThat(connection.isClosed()).isTrue();
+		assertThat(this.gate.getAvailable()).isEqualTo(2);
+		hold(2);
+		assertThat(this.gate.getAvailable()).isZero();
+	}
+
+	@Test
+	void aConnectionClosedByManyThreadsAtOnceReturnsItsPermitOnce() throws Exception {
+		start(2, 10_000);
+		for (int round = 0; round < 20; round++) {
+			Connection connection = this.dataSource.getConnection();
+			CyclicBarrier together = new CyclicBarrier(4);
+			List<CompletableFuture<Void>> closers = new ArrayList<>();
+			for (int i = 0; i < 4; i++) {
+				closers.add(CompletableFuture.runAsync(() -> {
+					try {
+						together.await();
+						connection.close();
+					}
+					catch (Exception ex) {
+						throw new IllegalStateException(ex);
+					}
+				}, this.callers));
+			}
+			CompletableFuture.allOf(closers.toArray(CompletableFuture[]::new)).get(5, TimeUnit.SECONDS);
+			assertThat(this.gate.getAvailable()).isEqualTo(2);
+		}
+	}
+
+	@Test
+	void aConnectionNeverClosedKeepsOnePermitAndHikarisLeakDetectionStillReportsIt(CapturedOutput output)
+			throws Exception {
+		start(2, 500, (pool) -> pool.setLeakDetectionThreshold(2000));
+		Connection leaked = this.dataSource.getConnection();
+		for (int i = 0; i < 5; i++) {
+			try (Connection connection = this.dataSource.getConnection()) {
+				assertThat(connection.isValid(1)).isTrue();
+			}
+		}
+		assertThat(this.gate.getAvailable()).isOne();
+		await().atMost(Duration.ofSeconds(10)).until(() -> output.getAll().contains("Connection leak detection triggered"));
+		hold(1);
+		assertThatExceptionOfType(SQLTransientConnectionException.class).isThrownBy(this.dataSource::getConnection);
+		assertThat(this.pool.getHikariPoolMXBean().getActiveConnections()).isEqualTo(2);
+		leaked.close();
+		assertThat(this.gate.getAvailable()).isOne();
+	}
+
+	@Test
+	void theConnectionHandedOutReachesThePoolsAndTheDriversOwn() throws Exception {
+		start(1, 10_000);
+		try (Connection connection = this.dataSource.getConnection()) {
+			assertThat(connection.isWrapperFor(PGConnection.class)).isTrue();
+			assertThat(connection.unwrap(PGConnection.class)).isNotNull();
+			assertThat(connection.unwrap(Connection.class)).isSameAs(connection);
+		}
+	}
+
+	private void start(int size, long connectionTimeoutMillis) throws SQLException {
+		start(size, connectionTimeoutMillis, (pool) -> {
+		});
+	}
+
+	private void start(int size, long connectionTimeoutMillis, Consumer<HikariDataSource> customizer)
+			throws SQLException {
+		this.pool = new HikariDataSource();
+		this.pool.setJdbcUrl(database.jdbcUrl());
+		this.pool.setUsername(database.username());
+		this.pool.setPassword(database.password());
+		this.pool.setPoolName("admission");
+		this.pool.setMaximumPoolSize(size);
+		this.pool.setConnectionTimeout(connectionTimeoutMillis);
+		customizer.accept(this.pool);
+		this.gate = new AdmissionGate(this.pool);
+		this.dataSource = new RetryingDataSource(this.pool, "admission", null, Duration.ofMillis(connectionTimeoutMillis),
+				this.listener, this.gate);
+		// starts the pool
+		this.dataSource.getConnection().close();
+	}
+
+	private Connection connect() throws SQLException {
+		return this.dataSource.getConnection();
+	}
+
+	private void hold(int connections) throws SQLException {
+		for (int i = 0; i < connections; i++) {
+			this.held.add(this.dataSource.getConnection());
+		}
+	}
+
+	private SQLException hikarisOwnTimeout() throws SQLException {
+		// Hikari's own timeout, straight from the pool, to compare with
+		try (Connection holder = this.pool.getConnection()) {
+			this.pool.getConnection().close();
+			throw new IllegalStateException("the pool of one gave a second connection");
+		}
+		catch (SQLTransientConnectionException ex) {
+			return ex;
+		}
+	}
+
+}
