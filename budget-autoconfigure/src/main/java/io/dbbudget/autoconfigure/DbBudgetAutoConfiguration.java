@@ -11,6 +11,7 @@ import io.dbbudget.pool.BudgetedPools;
 import io.dbbudget.pool.FleetSettings;
 import io.dbbudget.pool.PoolAdvisor;
 import io.dbbudget.retry.AcquisitionListener;
+import io.dbbudget.retry.AdmissionGate;
 import io.dbbudget.retry.AdmissionGates;
 import io.dbbudget.retry.RetrySettings;
 import org.jspecify.annotations.Nullable;
@@ -47,12 +48,18 @@ public final class DbBudgetAutoConfiguration {
 	@Bean(destroyMethod = "close")
 	@ConditionalOnMissingBean
 	BudgetedPools budgetedPools(DbBudgetProperties properties, Environment environment,
-			ListableBeanFactory beanFactory) {
+			ListableBeanFactory beanFactory, ObjectProvider<AdmissionGates> admissionGates) {
 		String applicationName = (properties.getApplicationName() != null) ? properties.getApplicationName()
 				: environment.getProperty("spring.application.name");
 		FleetSettings fleet = fleetSettings(properties.getCoordination(), applicationName);
 		return new BudgetedPools(settings(properties, fleet != null),
-				() -> PoolBeanNames.find(beanFactory, properties.getPools().keySet()), applicationName, fleet);
+				() -> PoolBeanNames.find(beanFactory, properties.getPools().keySet()), applicationName, fleet,
+				(pool) -> waitingAtGate(admissionGates.getIfAvailable(), pool));
+	}
+
+	private static int waitingAtGate(@Nullable AdmissionGates gates, String pool) {
+		AdmissionGate gate = (gates != null) ? gates.get(pool) : null;
+		return (gate != null) ? gate.getWaiting() : 0;
 	}
 
 	@Bean

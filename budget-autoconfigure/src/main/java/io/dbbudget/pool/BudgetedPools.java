@@ -8,6 +8,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.function.Supplier;
+import java.util.function.ToIntFunction;
 
 import javax.sql.DataSource;
 
@@ -47,6 +48,8 @@ public class BudgetedPools implements AutoCloseable {
 	private final BudgetSettings settings;
 
 	private final Supplier<Collection<String>> poolNamesSupplier;
+
+	private final ToIntFunction<String> waitingInFront;
 
 	// Asked once, before any pool is wrapped: a wrapped pool's bean no longer has Hikari's type
 	private Collection<String> poolNames = List.of();
@@ -100,7 +103,7 @@ public class BudgetedPools implements AutoCloseable {
 	 */
 	public BudgetedPools(BudgetSettings settings, Supplier<Collection<String>> poolNames,
 			@Nullable String applicationName) {
-		this(settings, poolNames, applicationName, null);
+		this(settings, poolNames, applicationName, null, (pool) -> 0);
 	}
 
 	/**
@@ -111,13 +114,17 @@ public class BudgetedPools implements AutoCloseable {
 	 * @param applicationName the name this application's sessions carry, if any
 	 * @param fleetSettings how to count the fleet, or {@code null} to trust
 	 * {@code settings.instances()}
+	 * @param waitingInFront how many callers wait in front of a pool, by bean name, where
+	 * Hikari does not count them (at the admission gate): they are demand too
 	 */
 	public BudgetedPools(BudgetSettings settings, Supplier<Collection<String>> poolNames,
-			@Nullable String applicationName, @Nullable FleetSettings fleetSettings) {
+			@Nullable String applicationName, @Nullable FleetSettings fleetSettings,
+			ToIntFunction<String> waitingInFront) {
 		this.settings = settings;
 		this.poolNamesSupplier = poolNames;
 		this.applicationName = applicationName;
 		this.fleetSettings = fleetSettings;
+		this.waitingInFront = waitingInFront;
 	}
 
 	/**
@@ -216,7 +223,7 @@ public class BudgetedPools implements AutoCloseable {
 			return;
 		}
 		this.joiningFleet = true;
-		this.demand = new DemandSampler(() -> getPools().stream().map(BudgetedPool::dataSource).toList());
+		this.demand = new DemandSampler(this::getPools, this.waitingInFront);
 		this.demand.start(this.fleetSettings.heartbeat());
 		this.fleet = new FleetCoordinator(this.fleetSettings, probe, new FleetListener());
 		this.fleet.start();

@@ -6,13 +6,14 @@ import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Supplier;
+import java.util.function.ToIntFunction;
 
-import com.zaxxer.hikari.HikariDataSource;
+import io.dbbudget.pool.BudgetedPools.BudgetedPool;
 import io.dbbudget.server.BackgroundScheduler;
 
 /**
  * This instance's demand for connections: the peak, between two heartbeats, of connections in
- * use plus callers waiting for one, over all its pools. Hikari's counters are read several
+ * use plus callers waiting for one (in Hikari or at the admission gate), over all its pools. Hikari's counters are read several
  * times per heartbeat, which costs no connection and no lock.
  * <p>
  * What is published is the larger of the last two peaks, so that a member whose load pauses
@@ -26,7 +27,9 @@ final class DemandSampler implements AutoCloseable {
 
 	private static final Duration SHORTEST_INTERVAL = Duration.ofMillis(20);
 
-	private final Supplier<List<HikariDataSource>> pools;
+	private final Supplier<List<BudgetedPool>> pools;
+
+	private final ToIntFunction<String> waitingInFront;
 
 	private final AtomicInteger peak = new AtomicInteger();
 
@@ -35,8 +38,9 @@ final class DemandSampler implements AutoCloseable {
 	// Read and written by the heartbeat thread only
 	private int previousPeak;
 
-	DemandSampler(Supplier<List<HikariDataSource>> pools) {
+	DemandSampler(Supplier<List<BudgetedPool>> pools, ToIntFunction<String> waitingInFront) {
 		this.pools = pools;
+		this.waitingInFront = waitingInFront;
 	}
 
 	void start(Duration heartbeat) {
@@ -48,9 +52,9 @@ final class DemandSampler implements AutoCloseable {
 
 	void sample() {
 		int demand = 0;
-		for (HikariDataSource pool : this.pools.get()) {
-			PoolActivity activity = PoolActivity.of(pool);
-			demand += activity.active() + activity.pending();
+		for (BudgetedPool pool : this.pools.get()) {
+			PoolActivity activity = PoolActivity.of(pool.dataSource());
+			demand += activity.active() + activity.pending() + this.waitingInFront.applyAsInt(pool.name());
 		}
 		this.peak.accumulateAndGet(demand, Math::max);
 	}
