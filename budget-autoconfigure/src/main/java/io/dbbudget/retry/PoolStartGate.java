@@ -28,6 +28,9 @@ import org.jspecify.annotations.Nullable;
  */
 final class PoolStartGate {
 
+	// SQLSTATE 08001, sqlclient unable to establish sqlconnection
+	private static final String NOT_STARTED_YET = "08001";
+
 	private final HikariDataSource pool;
 
 	private final ReentrantLock lock = new ReentrantLock();
@@ -52,8 +55,8 @@ final class PoolStartGate {
 	 * Returns once the pool has started, starting it if no other caller is doing so.
 	 * @param startNanos when the caller asked for a connection, from {@link System#nanoTime()}
 	 * @throws SQLException why the start failed, the caller's own attempt or the one it waited
-	 * for; a pool timeout if the caller's time ran out while another caller was starting the
-	 * pool; or an interrupt
+	 * for; a transient 'cannot connect yet' (08001) if the caller's time ran out while another
+	 * caller was starting the pool; or an interrupt
 	 */
 	void awaitStart(long startNanos) throws SQLException {
 		long seen = this.attempts;
@@ -61,15 +64,17 @@ final class PoolStartGate {
 		try {
 			if (!this.lock.tryLock(timeout - (System.nanoTime() - startNanos), TimeUnit.NANOSECONDS)) {
 				// Out of time while another caller starts the pool: the last start's failure if
-				// there was one, else a pool timeout
+				// there was one, else 'cannot connect yet'
 				SQLException failure = this.lastFailure;
 				if (failure != null) {
 					throw shared(failure);
 				}
+				// The pool is not up yet: like a server that cannot be reached yet, worth
+				// waiting for, unlike a started pool whose every connection stays in use
 				throw new SQLTransientConnectionException(this.pool.getPoolName()
 						+ " - Connection is not available, request timed out after "
 						+ TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - startNanos)
-						+ "ms while another caller was starting the pool");
+						+ "ms while another caller was starting the pool", NOT_STARTED_YET);
 			}
 		}
 		catch (InterruptedException ex) {

@@ -85,8 +85,9 @@ class AdmissionGateTests {
 			.satisfies((ex) -> {
 				assertThat(ex.getSQLState()).isEqualTo(hikarisOwn.getSQLState());
 				assertThat(ex.getCause()).isNull();
-				assertThat(TransientFailures.reason(ex)).isEqualTo(TransientFailures.reason(hikarisOwn))
+				assertThat(TransientFailures.tag(ex)).isEqualTo(TransientFailures.tag(hikarisOwn))
 					.isEqualTo(TransientFailures.POOL_TIMEOUT);
+				assertThat(TransientFailures.isTransient(ex)).isEqualTo(TransientFailures.isTransient(hikarisOwn));
 				assertThat(ex.getMessage()).contains("Connection is not available, request timed out after")
 					.contains("waiting at db-budget's admission gate");
 			});
