@@ -52,22 +52,27 @@ public final class PostgresPrograms {
 	}
 
 	private static boolean isRoot() {
-		if ("root".equals(System.getProperty("user.name"))) {
-			return true;
-		}
+		return "root".equals(System.getProperty("user.name")) || "0".equals(output("id", "-u"));
+	}
+
+	// For commands that print a line: reading before waiting cannot block on a full pipe.
+	private static @Nullable String output(String... command) {
 		try {
-			Process process = new ProcessBuilder("id", "-u").redirectErrorStream(true).start();
+			Process process = new ProcessBuilder(command).redirectErrorStream(true).start();
 			process.getOutputStream().close();
-			// id prints one line, so reading before waiting cannot block on a full pipe.
-			String uid = new String(process.getInputStream().readAllBytes(), StandardCharsets.UTF_8).trim();
-			return process.waitFor(10, TimeUnit.SECONDS) && uid.equals("0");
+			String output = new String(process.getInputStream().readAllBytes(), StandardCharsets.UTF_8).trim();
+			if (!process.waitFor(10, TimeUnit.SECONDS)) {
+				process.destroyForcibly();
+				return null;
+			}
+			return (process.exitValue() == 0) ? output : null;
 		}
 		catch (IOException ex) {
-			return false;
+			return null;
 		}
 		catch (InterruptedException ex) {
 			Thread.currentThread().interrupt();
-			return false;
+			return null;
 		}
 	}
 
@@ -102,6 +107,19 @@ public final class PostgresPrograms {
 	 */
 	public Path binDirectory() {
 		return this.binDirectory;
+	}
+
+	/**
+	 * Returns the PostgreSQL version of these programs, as {@code postgres --version} says it.
+	 * @return the version, for example {@code 18.1}
+	 */
+	public String version() {
+		// --version is answered before the server's check for root, so no other user is needed.
+		String output = output(this.binDirectory.resolve("postgres").toString(), "--version");
+		if (output == null) {
+			throw new IllegalStateException(this.binDirectory.resolve("postgres") + " --version failed");
+		}
+		return output.substring(output.lastIndexOf(' ') + 1);
 	}
 
 	/**

@@ -33,10 +33,13 @@ class PostgresBinariesTests {
 				PosixFilePermission.OTHERS_EXECUTE);
 		assertThat(Files.getPosixFilePermissions(bin)).contains(PosixFilePermission.OTHERS_EXECUTE);
 
-		Path log = logs.resolve("version.log");
-		int exit = PostgresPrograms.of(bin).run(bin, log, Duration.ofSeconds(30), "postgres", "--version");
+		PostgresPrograms programs = PostgresPrograms.of(bin);
+		Path log = logs.resolve("pg_ctl.log");
+		// Run as the server user when this is root: the same way initdb and the server run.
+		int exit = programs.run(bin, log, Duration.ofSeconds(30), "pg_ctl", "--version");
 		assertThat(exit).isZero();
-		assertThat(Files.readString(log)).startsWith("postgres (PostgreSQL) ");
+		assertThat(Files.readString(log).trim()).isEqualTo("pg_ctl (PostgreSQL) " + programs.version());
+		assertThat(programs.version()).matches("\\d+\\.\\d+");
 
 		assertThat(PostgresBinaries.fromClasspath(getClass().getClassLoader()).binDirectory()).isEqualTo(bin);
 	}
