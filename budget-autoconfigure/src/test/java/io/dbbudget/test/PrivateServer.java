@@ -110,7 +110,7 @@ public final class PrivateServer implements AutoCloseable {
 
 	private static Path createDirectory(PostgresPrograms commands) {
 		try {
-			// Under java.io.tmpdir (normally /tmp), which the postgres user can reach when we run
+			// Under java.io.tmpdir (normally /tmp), which the unprivileged server user can reach when we run
 			// as root; a directory below root's home or the build directory might not be.
 			Path directory = Files.createTempDirectory("dbb-pg-");
 			commands.prepareDirectory(directory);
