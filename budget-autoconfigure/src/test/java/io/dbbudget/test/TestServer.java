@@ -136,10 +136,12 @@ public final class TestServer {
 		if (isDockerAvailable()) {
 			return startContainer();
 		}
+		RuntimeException privateServerProblem;
 		try {
 			return startPrivateServer();
 		}
 		catch (RuntimeException ex) {
+			privateServerProblem = ex;
 			localProblem.addSuppressed(ex);
 		}
 		throw new IllegalStateException("""
@@ -155,7 +157,7 @@ public final class TestServer {
 				Docker is not available.
 				Starting a private server failed: %s"""
 			.formatted(URL_VARIABLE, USER_VARIABLE, PASSWORD_VARIABLE, CONTAINER_IMAGE, LOCAL_URL,
-					describe(localProblem), localProblem.getSuppressed()[0].getMessage()), localProblem);
+					describe(localProblem), privateServerProblem.getMessage()), localProblem);
 	}
 
 	// pgjdbc's own message is often just "The connection attempt failed."; the causes say why.
