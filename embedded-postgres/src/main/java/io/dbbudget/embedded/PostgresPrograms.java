@@ -149,12 +149,7 @@ public final class PostgresPrograms {
 	 * @throws IllegalStateException if the program does not exit within the timeout
 	 */
 	public int run(Path workingDirectory, Path log, Duration timeout, String program, String... arguments) {
-		List<String> command = new ArrayList<>();
-		if (this.serverUser != null) {
-			command.addAll(List.of(runuser(), "-u", this.serverUser.getName(), "--"));
-		}
-		command.add(this.binDirectory.resolve(program).toString());
-		command.addAll(Arrays.asList(arguments));
+		List<String> command = commandLine(this.binDirectory.resolve(program).toString(), Arrays.asList(arguments));
 		try {
 			// Output goes to a file: pg_ctl start leaves the server running, and the server
 			// would keep a pipe open.
@@ -177,6 +172,23 @@ public final class PostgresPrograms {
 			Thread.currentThread().interrupt();
 			throw new IllegalStateException("Interrupted while running " + String.join(" ", command), ex);
 		}
+	}
+
+	/**
+	 * Returns the command line that runs a program as these programs run: as the server user
+	 * when the JVM runs as root. For other programs that refuse root, such as PgBouncer.
+	 * @param program the program's path
+	 * @param arguments its arguments
+	 * @return the command line
+	 */
+	public List<String> commandLine(String program, List<String> arguments) {
+		List<String> command = new ArrayList<>();
+		if (this.serverUser != null) {
+			command.addAll(List.of(runuser(), "-u", this.serverUser.getName(), "--"));
+		}
+		command.add(program);
+		command.addAll(arguments);
+		return command;
 	}
 
 	private static String runuser() {
