@@ -54,8 +54,9 @@ class RetryingDataSourceTests {
 		if (this.pool != null) {
 			this.pool.close();
 		}
-		// A closed session still counts against the role's limit of 1 until its backend has
-		// exited, which on a busy machine can be after the next test has begun
+		// A closed connection's server process exits a moment later and counts against the
+		// role's one connection until then: end them, and wait until none is left
+		database.terminateSessions();
 		await().atMost(Duration.ofSeconds(10)).until(() -> database.sessionCount() == 0);
 	}
 

@@ -15,6 +15,9 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
 
+import io.dbbudget.embedded.Directories;
+import io.dbbudget.embedded.PostgresPrograms;
+
 /**
  * A private PgBouncer in front of a {@link PrivateServer}, on a free port of {@code 127.0.0.1},
  * in session pooling mode. Clients log in as any user ({@code auth_type = any}); PgBouncer logs
@@ -78,7 +81,7 @@ public final class PrivatePgBouncer implements AutoCloseable {
 			Thread.currentThread().interrupt();
 			this.process.destroyForcibly();
 		}
-		PrivateServer.delete(this.directory);
+		Directories.delete(this.directory);
 	}
 
 	@Override
@@ -211,7 +214,7 @@ public final class PrivatePgBouncer implements AutoCloseable {
 				catch (IOException ex) {
 					if (!process.isAlive() || System.nanoTime() > deadline) {
 						throw new IllegalStateException("PgBouncer does not listen on port " + port
-								+ System.lineSeparator() + PostgresCommands.tail(log));
+								+ System.lineSeparator() + PostgresPrograms.tail(log));
 					}
 				}
 				try {

@@ -9,25 +9,28 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.sql.Connection;
+import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Statement;
 import java.time.Duration;
-import java.util.Comparator;
 import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.stream.Stream;
+
+import io.dbbudget.embedded.Directories;
+import io.dbbudget.embedded.PostgresPrograms;
 
 /**
  * A private PostgreSQL server for tests that need their own settings (such as
  * {@code max_connections}) or that stop and restart the server.
  * <p>
  * Each server gets a fresh temporary directory (data directory, Unix socket, logs) and a free
- * port on {@code 127.0.0.1}, so several can run in one JVM. The superuser is {@code postgres}
- * and authentication is {@code trust}. Servers that are not closed are stopped when the JVM
- * exits.
+ * port on {@code 127.0.0.1}, so several can run in one JVM. It runs the installed PostgreSQL,
+ * or the binaries from Maven Central where none is installed (see {@link PostgresCommands}).
+ * The superuser is {@code postgres} and authentication is {@code trust}. Servers that are not
+ * closed are stopped when the JVM exits.
  * <pre class="code">
  * try (PrivateServer server = PrivateServer.builder().maxConnections(40).start()) {
  *     DriverManager.getConnection(server.jdbcUrl("postgres"), "postgres", "");
@@ -53,7 +56,7 @@ public final class PrivateServer implements AutoCloseable {
 		Runtime.getRuntime().addShutdownHook(new Thread(PrivateServer::closeUnclosed, "private-postgres-cleanup"));
 	}
 
-	private final PostgresCommands commands;
+	private final PostgresPrograms commands;
 
 	private final Path directory;
 
@@ -67,7 +70,7 @@ public final class PrivateServer implements AutoCloseable {
 
 	private boolean closed;
 
-	private PrivateServer(PostgresCommands commands, Path directory) {
+	private PrivateServer(PostgresPrograms commands, Path directory) {
 		this.commands = commands;
 		this.directory = directory;
 		this.dataDirectory = directory.resolve("data");
@@ -90,7 +93,7 @@ public final class PrivateServer implements AutoCloseable {
 	 * @return the running server
 	 */
 	public static PrivateServer start(Map<String, String> settings) {
-		PostgresCommands commands = PostgresCommands.get();
+		PostgresPrograms commands = PostgresCommands.get();
 		Path directory = createDirectory(commands);
 		PrivateServer server = new PrivateServer(commands, directory);
 		unclosed.add(server);
@@ -105,9 +108,9 @@ public final class PrivateServer implements AutoCloseable {
 		}
 	}
 
-	private static Path createDirectory(PostgresCommands commands) {
+	private static Path createDirectory(PostgresPrograms commands) {
 		try {
-			// Under java.io.tmpdir (normally /tmp), which the postgres user can reach when we run
+			// Under java.io.tmpdir (normally /tmp), which the unprivileged server user can reach when we run
 			// as root; a directory below root's home or the build directory might not be.
 			Path directory = Files.createTempDirectory("dbb-pg-");
 			commands.prepareDirectory(directory);
@@ -164,7 +167,7 @@ public final class PrivateServer implements AutoCloseable {
 				return;
 			}
 			catch (IllegalStateException ex) {
-				if (attempt == PORT_ATTEMPTS || !PostgresCommands.tail(this.serverLog).contains("could not bind")) {
+				if (attempt == PORT_ATTEMPTS || !PostgresPrograms.tail(this.serverLog).contains("could not bind")) {
 					throw ex;
 				}
 			}
@@ -210,6 +213,22 @@ public final class PrivateServer implements AutoCloseable {
 	 */
 	public String username() {
 		return USERNAME;
+	}
+
+	/**
+	 * Returns the server's version as it reports it, for example {@code 18.1}.
+	 * @return the version
+	 */
+	public String version() {
+		try (Connection connection = openConnection("postgres");
+				Statement statement = connection.createStatement();
+				ResultSet result = statement.executeQuery("SHOW server_version")) {
+			result.next();
+			return result.getString(1);
+		}
+		catch (SQLException ex) {
+			throw new IllegalStateException("Could not ask " + this + " for its version: " + ex.getMessage(), ex);
+		}
 	}
 
 	/**
@@ -339,7 +358,7 @@ public final class PrivateServer implements AutoCloseable {
 		finally {
 			this.closed = true;
 			unclosed.remove(this);
-			delete(this.directory);
+			Directories.delete(this.directory);
 		}
 	}
 
@@ -364,20 +383,6 @@ public final class PrivateServer implements AutoCloseable {
 		}
 	}
 
-	static void delete(Path directory) {
-		if (!Files.exists(directory)) {
-			return;
-		}
-		try (Stream<Path> paths = Files.walk(directory)) {
-			for (Path path : paths.sorted(Comparator.reverseOrder()).toList()) {
-				Files.deleteIfExists(path);
-			}
-		}
-		catch (IOException ex) {
-			throw new UncheckedIOException("Could not delete " + directory, ex);
-		}
-	}
-
 	private void assertNotClosed() {
 		if (this.closed) {
 			throw new IllegalStateException(this + " is closed");
@@ -386,8 +391,8 @@ public final class PrivateServer implements AutoCloseable {
 
 	private IllegalStateException failure(String message) {
 		return new IllegalStateException(message + " (" + this + ")" + System.lineSeparator()
-				+ PostgresCommands.tail(this.commandLog) + System.lineSeparator()
-				+ PostgresCommands.tail(this.serverLog));
+				+ PostgresPrograms.tail(this.commandLog) + System.lineSeparator()
+				+ PostgresPrograms.tail(this.serverLog));
 	}
 
 	@Override

@@ -16,6 +16,8 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 
+import io.dbbudget.embedded.PostgresPrograms;
+
 /**
  * Self-signed certificates made with {@code openssl} for TLS on a {@link PrivateServer}: a
  * root certificate that signs the server's certificate, and another root that signs nothing
@@ -136,7 +138,7 @@ public final class TestCertificates {
 			}
 			if (process.exitValue() != 0) {
 				throw new IllegalStateException(String.join(" ", command) + " failed with exit code "
-						+ process.exitValue() + System.lineSeparator() + PostgresCommands.tail(log));
+						+ process.exitValue() + System.lineSeparator() + PostgresPrograms.tail(log));
 			}
 		}
 		catch (IOException ex) {

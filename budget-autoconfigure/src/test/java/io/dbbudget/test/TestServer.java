@@ -20,9 +20,14 @@ import org.testcontainers.postgresql.PostgreSQLContainer;
  * <li>A local server on {@code 127.0.0.1:5432} that accepts {@code postgres} without a
  * password.</li>
  * <li>A Testcontainers PostgreSQL when Docker is available.</li>
+ * <li>A {@link PrivateServer} of its own, run by the installed PostgreSQL or else by the
+ * PostgreSQL binaries from Maven Central that the build copies for the tests.</li>
  * </ol>
- * When none is available {@link #get()} throws: the tests fail rather than being skipped, so a
- * misconfigured CI cannot pass silently. The server is resolved once per JVM.
+ * With the system property {@value #SERVER_PROPERTY}{@code =embedded} only the last is used,
+ * always with the binaries from Maven Central: the build runs the tests that way once more
+ * against a newer PostgreSQL major. When no server is available {@link #get()} throws: the
+ * tests fail rather than being skipped, so a misconfigured CI cannot pass silently. The server
+ * is resolved once per JVM.
  */
 public final class TestServer {
 
@@ -35,7 +40,16 @@ public final class TestServer {
 	/** Environment variable with the admin password, none by default. */
 	public static final String PASSWORD_VARIABLE = "DB_BUDGET_TEST_PASSWORD";
 
+	/**
+	 * System property choosing the server: {@code auto} (the default) tries the four ways in
+	 * order, {@code embedded} uses only PostgreSQL binaries from Maven Central.
+	 */
+	public static final String SERVER_PROPERTY = "db-budget.test.server";
+
 	private static final String DEFAULT_USER = "postgres";
+
+	// As many as the servers the tests run against elsewhere: some tests fill a share of them.
+	private static final int EMBEDDED_MAX_CONNECTIONS = 200;
 
 	private static final String LOCAL_URL = "jdbc:postgresql://127.0.0.1:5432/postgres";
 
@@ -89,7 +103,23 @@ public final class TestServer {
 		}
 	}
 
+	/**
+	 * Returns whether this run uses only the PostgreSQL binaries from Maven Central.
+	 * @return {@code true} if {@value #SERVER_PROPERTY} is {@code embedded}
+	 */
+	public static boolean isEmbeddedOnly() {
+		String server = System.getProperty(SERVER_PROPERTY, "auto").trim();
+		if (!server.equals("auto") && !server.equals("embedded")) {
+			throw new IllegalStateException(
+					SERVER_PROPERTY + "=" + server + " is not a server choice: use auto or embedded");
+		}
+		return server.equals("embedded");
+	}
+
 	private static TestServer resolve() {
+		if (isEmbeddedOnly()) {
+			return startPrivateServer();
+		}
 		String url = environment(URL_VARIABLE);
 		if (url != null) {
 			String configuredUser = environment(USER_VARIABLE);
@@ -106,6 +136,14 @@ public final class TestServer {
 		if (isDockerAvailable()) {
 			return startContainer();
 		}
+		RuntimeException privateServerProblem;
+		try {
+			return startPrivateServer();
+		}
+		catch (RuntimeException ex) {
+			privateServerProblem = ex;
+			localProblem.addSuppressed(ex);
+		}
 		throw new IllegalStateException("""
 				No PostgreSQL server for the db-budget tests (they fail rather than skip). Provide one of:
 				  1. a local PostgreSQL on 127.0.0.1:5432 that accepts user 'postgres' without a password
@@ -113,11 +151,13 @@ public final class TestServer {
 				     pg_ctlcluster --skip-systemctl-redirect <version> main start; or just run 'bash .ci/run'),
 				  2. %s=jdbc:postgresql://<host>:<port>/postgres with %s and %s of a superuser
 				     (or of a role with CREATEDB and CREATEROLE),
-				  3. a running Docker engine, for Testcontainers (%s).
+				  3. a running Docker engine, for Testcontainers (%s),
+				  4. the PostgreSQL binaries from Maven Central, which './mvnw verify' copies for the tests.
 				Connecting to %s as postgres failed: %s
-				Docker is not available."""
+				Docker is not available.
+				Starting a private server failed: %s"""
 			.formatted(URL_VARIABLE, USER_VARIABLE, PASSWORD_VARIABLE, CONTAINER_IMAGE, LOCAL_URL,
-					describe(localProblem)), localProblem);
+					describe(localProblem), privateServerProblem.getMessage()), localProblem);
 	}
 
 	// pgjdbc's own message is often just "The connection attempt failed."; the causes say why.
@@ -147,6 +187,14 @@ public final class TestServer {
 		container = started;
 		return checked(new TestServer(started.getJdbcUrl(), started.getUsername(), started.getPassword(),
 				"Testcontainers " + CONTAINER_IMAGE + " at " + started.getJdbcUrl()));
+	}
+
+	// The PrivateServer stops with the JVM, like the container.
+	private static TestServer startPrivateServer() {
+		PrivateServer server = PrivateServer.builder().maxConnections(EMBEDDED_MAX_CONNECTIONS).start();
+		String url = server.jdbcUrl("postgres");
+		return checked(new TestServer(url, PrivateServer.USERNAME, null, "PostgreSQL " + server.version()
+				+ " of its own (" + PostgresCommands.get() + ") at " + url));
 	}
 
 	// TestDatabase creates databases and roles, so a server that does not allow it is unusable.
