@@ -22,7 +22,6 @@ import javax.sql.DataSource;
 import io.dbbudget.pool.BudgetedPools;
 import io.dbbudget.pool.FleetCoordinator.FleetState;
 import io.dbbudget.pool.FleetCoordinator.Member;
-import io.dbbudget.server.FleetMembership;
 import io.dbbudget.test.TestDatabase;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;
@@ -124,7 +123,8 @@ class DemandAwareFleetTests {
 		// keeps the most
 		start(1);
 		this.members.remove(2).close();
-		assertThat(terminateCoordinationSessionOf(this.members.get(0))).isEqualTo(1);
+		assertThat(FleetCoordinationTests.terminateCoordinationSession(database, "demand-orders", this.members.get(0)))
+			.isEqualTo(1);
 		await().atMost(CONVERGENCE).untilAsserted(() -> assertThat(this.members)
 			.allSatisfy((member) -> assertThat(fleet(member).members()).hasSize(3)));
 		awaitPool(1, (size) -> size >= BUSY_THREADS - 1);
@@ -241,20 +241,6 @@ class DemandAwareFleetTests {
 		}
 		catch (SQLException ex) {
 			throw new IllegalStateException(ex);
-		}
-	}
-
-	private static int terminateCoordinationSessionOf(ConfigurableApplicationContext member) throws SQLException {
-		Integer slot = fleet(member).slot();
-		try (Connection admin = database.adminConnection();
-				PreparedStatement statement = admin.prepareStatement("SELECT count(pg_terminate_backend(pid)) "
-						+ "FROM pg_locks WHERE locktype = 'advisory' AND objsubid = 2 AND classid::bigint = ? AND objid::bigint = ?")) {
-			statement.setLong(1, FleetMembership.groupKey("demand-orders"));
-			statement.setLong(2, slot);
-			try (ResultSet result = statement.executeQuery()) {
-				result.next();
-				return result.getInt(1);
-			}
 		}
 	}
 

@@ -194,11 +194,20 @@ class FleetCoordinationTests {
 	}
 
 	private static int terminateCoordinationSessionOf(ConfigurableApplicationContext member) throws SQLException {
+		return terminateCoordinationSession(database, "fleet-orders", member);
+	}
+
+	/**
+	 * Ends a member's coordination session on the server, as an operator or a crash would.
+	 * @return how many sessions were ended
+	 */
+	static int terminateCoordinationSession(TestDatabase database, String group, ConfigurableApplicationContext member)
+			throws SQLException {
 		Integer slot = member.getBean(BudgetedPools.class).getFleet().slot();
 		try (Connection admin = database.adminConnection();
 				PreparedStatement statement = admin.prepareStatement("SELECT count(pg_terminate_backend(pid)) "
 						+ "FROM pg_locks WHERE locktype = 'advisory' AND objsubid = 2 AND classid::bigint = ? AND objid::bigint = ?")) {
-			statement.setLong(1, FleetMembership.groupKey("fleet-orders"));
+			statement.setLong(1, FleetMembership.groupKey(group));
 			statement.setLong(2, slot);
 			try (ResultSet result = statement.executeQuery()) {
 				result.next();
