@@ -324,7 +324,7 @@ public class BudgetedPools implements AutoCloseable {
 		int floor = this.settings.minPoolSize() * this.poolNames.size();
 		int current = this.joiningFleet ? floor : allocation();
 		FleetShares share = FleetShares.of(counted.fleetPoolCapacity(), floor, this.fleetSettings.demandAware(), slot,
-				members, demand, current, this.vanished.stillHeld(members));
+				members, demand, current, this.vanished.stillHeld(members, floor, this.settings.coordinationConnections()));
 		boolean joined = this.joiningFleet;
 		this.budget = counted.withAllocation(this.settings, share.allocation());
 		this.joiningFleet = false;

@@ -11,26 +11,33 @@ import io.dbbudget.server.FleetMembership.FleetMember;
 import io.dbbudget.server.MemberState;
 
 /**
- * What members that have just vanished from the group may still hold. A member whose
- * coordination session ended has not necessarily stopped: it lowers its pools to
- * {@code min-pool-size} at its own next heartbeat, and until then its connections are still
- * open. The others count what it last published for two of their turns before they grow into
- * its share; what it keeps after that fits in the room kept for joiners, as it rejoins like one.
+ * What members that have vanished from the group may still hold. A member whose coordination
+ * session ended has not necessarily stopped: it lowers its pools to {@code min-pool-size} at
+ * its own next heartbeat, and until then its connections are still open; after a server
+ * restart every member has vanished at once, and the first to rejoin sees only itself. The
+ * others count what a vanished member last published for two of their turns, and its floor and
+ * coordination connection for ten, before they grow into its share: a member that is still
+ * alive has rejoined by then, and one that crashed holds nothing.
  *
  * @author db-budget team
  */
 final class VanishedMembers {
 
-	private static final int GRACE_TURNS = 2;
+	private static final int LAST_PUBLISHED_TURNS = 2;
+
+	private static final int FORGOTTEN_AFTER_TURNS = 10;
 
 	private final Map<Integer, Seen> lastSeen = new HashMap<>();
 
 	/**
 	 * Records the members seen at this turn.
 	 * @param members the members seen
+	 * @param poolFloor what a member's pools hold at least while it is alive
+	 * @param coordination the connections a member keeps for coordination, which it opens
+	 * again to rejoin
 	 * @return the connections that members seen before, but not now, may still hold
 	 */
-	int stillHeld(List<FleetMember> members) {
+	int stillHeld(List<FleetMember> members, int poolFloor, int coordination) {
 		Set<Integer> present = members.stream().map(FleetMember::slot).collect(Collectors.toSet());
 		for (FleetMember member : members) {
 			if (member.state() != null) {
@@ -44,11 +51,13 @@ final class VanishedMembers {
 				continue;
 			}
 			Seen seen = entry.getValue();
-			if (seen.turnsAway() >= GRACE_TURNS) {
+			if (seen.turnsAway() >= FORGOTTEN_AFTER_TURNS) {
 				entries.remove();
 				continue;
 			}
-			held += Math.max(seen.state().allocation(), seen.state().held());
+			int pools = (seen.turnsAway() < LAST_PUBLISHED_TURNS)
+					? Math.max(seen.state().allocation(), seen.state().held()) : poolFloor;
+			held += pools + coordination;
 			entry.setValue(new Seen(seen.state(), seen.turnsAway() + 1));
 		}
 		return held;

@@ -6,6 +6,7 @@ import java.sql.SQLTransientConnectionException;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 
 import io.dbbudget.budget.InvalidBudgetException;
@@ -59,11 +60,14 @@ class ServerActivityMonitorTests {
 
 	@Test
 	void noConnectionToSpareKeepsTheLastSample() throws SQLException {
-		Connection[] next = { database.openConnection() };
-		ServerActivityMonitor monitor = new ServerActivityMonitor(() -> next[0], INTERVAL);
+		// A fresh connection at each borrow while there is one to spare: the monitor's own
+		// schedule may sample too, and the sample closes the connection it borrowed
+		AtomicBoolean spare = new AtomicBoolean(true);
+		ServerActivityMonitor monitor = new ServerActivityMonitor(
+				() -> spare.get() ? database.openConnection() : null, INTERVAL);
 		monitor.sample();
 		ServerActivity first = monitor.getSample().current();
-		next[0] = null;
+		spare.set(false);
 		monitor.sample();
 		assertThat(monitor.getSample().current()).isSameAs(first);
 		assertThat(monitor.getSample().failed()).isFalse();
