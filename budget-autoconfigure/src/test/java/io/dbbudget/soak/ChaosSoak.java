@@ -1,0 +1,358 @@
+package io.dbbudget.soak;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.sql.Connection;
+import java.sql.DriverManager;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.Statement;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.List;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+
+import io.dbbudget.server.BackgroundScheduler;
+import io.dbbudget.soak.FaultSchedule.Event;
+import io.dbbudget.test.PrivateServer;
+import org.jspecify.annotations.Nullable;
+
+/**
+ * The soak's fleet and its nemesis: a private PostgreSQL server ({@code max_connections}
+ * 40), {@value #MEMBERS} coordinated members in JVMs of their own sharing a service budget of
+ * {@value #SERVICE_CONNECTIONS} connections, and the faults of a {@link FaultSchedule}.
+ * The application's sessions are counted every 100 ms; everything else is recorded by the
+ * members themselves, and {@link SoakVerdict} judges the whole history afterwards.
+ */
+final class ChaosSoak implements AutoCloseable {
+
+	static final int MEMBERS = 4;
+
+	static final int SERVICE_CONNECTIONS = 24;
+
+	static final Duration HEARTBEAT = Duration.ofSeconds(3);
+
+	static final String APP = "soak";
+
+	private static final String OTHER = "soak_other";
+
+	private static final int MAX_CONNECTIONS = 40;
+
+	private static final Duration OUTAGE = Duration.ofSeconds(6);
+
+	private static final Duration FILL = Duration.ofSeconds(5);
+
+	private static final Duration PAUSE = Duration.ofSeconds(10);
+
+	private static final Duration KILLED_FOR = Duration.ofSeconds(1);
+
+	private static final Duration SETTLE = Duration.ofSeconds(8);
+
+	private final PrivateServer server;
+
+	private final Path dir;
+
+	private final List<MemberProcess> members = new ArrayList<>();
+
+	private final List<long[]> sessions = Collections.synchronizedList(new ArrayList<>());
+
+	private final List<Strike> strikes = new ArrayList<>();
+
+	private final ScheduledExecutorService sampler = BackgroundScheduler.create("soak-sampler");
+
+	private @Nullable Connection samplerConnection;
+
+	private ChaosSoak(PrivateServer server, Path dir) {
+		this.server = server;
+		this.dir = dir;
+	}
+
+	/**
+	 * Starts the server and the fleet, and waits until every member serves.
+	 * @param dir where the members and the soak write what they record
+	 * @return the running soak
+	 * @throws Exception if the fleet cannot start
+	 */
+	static ChaosSoak start(Path dir) throws Exception {
+		Files.createDirectories(dir);
+		PrivateServer server = PrivateServer.builder()
+			.maxConnections(MAX_CONNECTIONS)
+			.superuserReservedConnections(3)
+			.setting("fsync", "on")
+			.start();
+		try (Connection connection = server.openConnection("postgres");
+				Statement statement = connection.createStatement()) {
+			statement.execute("CREATE ROLE " + APP + " LOGIN PASSWORD 'secret'");
+			statement.execute("CREATE ROLE " + OTHER + " LOGIN PASSWORD 'secret'");
+			statement.execute("CREATE DATABASE " + APP + " OWNER " + APP);
+		}
+		try (Connection connection = DriverManager.getConnection(server.jdbcUrl(APP), APP, "secret");
+				Statement statement = connection.createStatement()) {
+			statement.execute("CREATE TABLE soak_write (id bigint PRIMARY KEY)");
+		}
+		ChaosSoak soak = new ChaosSoak(server, dir);
+		for (int i = 0; i < MEMBERS; i++) {
+			soak.members.add(MemberProcess.launch(dir, i, 0, server.jdbcUrl(APP)));
+		}
+		for (MemberProcess member : soak.members) {
+			member.awaitServing(Duration.ofSeconds(120));
+		}
+		soak.sampler.scheduleAtFixedRate(BackgroundScheduler.guarded("sampling sessions", soak::sample), 0, 100,
+				TimeUnit.MILLISECONDS);
+		return soak;
+	}
+
+	/**
+	 * Runs the schedule, lets the fleet settle, stops the members and reads the table.
+	 * @param schedule the faults
+	 * @return the history, to judge
+	 * @throws Exception if the soak itself fails
+	 */
+	SoakVerdict run(FaultSchedule schedule) throws Exception {
+		long started = System.currentTimeMillis();
+		for (Event event : schedule.events()) {
+			Thread.sleep(event.after().toMillis());
+			this.strikes.add(strike(event));
+		}
+		Thread.sleep(SETTLE.toMillis());
+		long ended = System.currentTimeMillis();
+		Files.writeString(this.dir.resolve("stop"), "stop\n");
+		List<Integer> exitCodes = new ArrayList<>();
+		for (MemberProcess member : this.members) {
+			exitCodes.add(member.awaitExit(Duration.ofSeconds(90)));
+		}
+		this.sampler.shutdownNow();
+		return SoakVerdict.judge(this.dir, started, ended, List.copyOf(this.strikes), List.copyOf(this.sessions),
+				exitCodes, storedIds(), SERVICE_CONNECTIONS, HEARTBEAT);
+	}
+
+	private Strike strike(Event event) throws Exception {
+		long start = System.currentTimeMillis();
+		MemberProcess member = this.members.get(event.member());
+		switch (event.fault()) {
+			case FAST_RESTART -> this.server.restart();
+			case OUTAGE -> {
+				this.server.stop();
+				Thread.sleep(OUTAGE.toMillis());
+				this.server.start();
+			}
+			case MASS_TERMINATION -> terminate("usename = '" + APP + "'");
+			case COORDINATION_TERMINATION -> terminate("application_name LIKE 'db-budget fleet%'");
+			case KILL_MEMBER -> {
+				member.kill();
+				Thread.sleep(KILLED_FOR.toMillis());
+				MemberProcess restarted = MemberProcess.launch(this.dir, event.member(), member.incarnation() + 1,
+						this.server.jdbcUrl(APP));
+				this.members.set(event.member(), restarted);
+				// Over when the new JVM serves: its start-up is not a recovery
+				restarted.awaitServing(Duration.ofSeconds(120));
+			}
+			case FILL_SERVER -> fill();
+			case PAUSE_MEMBER -> {
+				member.signal("STOP");
+				Thread.sleep(PAUSE.toMillis());
+				member.signal("CONT");
+			}
+		}
+		Strike strike = new Strike(event.fault(), event.member(), start, System.currentTimeMillis());
+		System.out.println("soak: " + strike);
+		return strike;
+	}
+
+	private void terminate(String which) throws SQLException {
+		try (Connection connection = this.server.openConnection("postgres");
+				Statement statement = connection.createStatement()) {
+			statement.execute("SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE " + which
+					+ " AND pid <> pg_backend_pid()");
+		}
+	}
+
+	private void fill() throws Exception {
+		List<Connection> taken = new ArrayList<>();
+		try {
+			while (true) {
+				taken.add(DriverManager.getConnection(this.server.jdbcUrl(APP), OTHER, "secret"));
+			}
+		}
+		catch (SQLException ex) {
+			if (!"53300".equals(ex.getSQLState())) {
+				throw ex;
+			}
+		}
+		try {
+			Thread.sleep(FILL.toMillis());
+		}
+		finally {
+			for (Connection connection : taken) {
+				connection.close();
+			}
+		}
+	}
+
+	private void sample() {
+		long now = System.currentTimeMillis();
+		try {
+			if (this.samplerConnection == null) {
+				this.samplerConnection = this.server.openConnection("postgres");
+			}
+			try (Statement statement = this.samplerConnection.createStatement();
+					ResultSet result = statement.executeQuery(
+							"SELECT count(*) FROM pg_stat_activity WHERE usename = '" + APP + "'")) {
+				result.next();
+				this.sessions.add(new long[] { now, result.getLong(1) });
+			}
+		}
+		catch (SQLException ex) {
+			// The server is down: nothing to count
+			closeSamplerConnection();
+		}
+	}
+
+	private void closeSamplerConnection() {
+		try {
+			if (this.samplerConnection != null) {
+				this.samplerConnection.close();
+			}
+		}
+		catch (SQLException ex) {
+			// already broken
+		}
+		this.samplerConnection = null;
+	}
+
+	private List<Long> storedIds() throws SQLException {
+		List<Long> ids = new ArrayList<>();
+		try (Connection connection = this.server.openConnection(APP);
+				Statement statement = connection.createStatement();
+				ResultSet rows = statement.executeQuery("SELECT id FROM soak_write")) {
+			while (rows.next()) {
+				ids.add(rows.getLong(1));
+			}
+		}
+		return ids;
+	}
+
+	@Override
+	public void close() {
+		this.sampler.shutdownNow();
+		for (MemberProcess member : this.members) {
+			member.kill();
+		}
+		closeSamplerConnection();
+		this.server.close();
+	}
+
+	/**
+	 * A fault as it happened.
+	 *
+	 * @param fault the fault
+	 * @param member the member it struck, for faults that strike one
+	 * @param start when it struck, epoch ms
+	 * @param end when it was over, epoch ms
+	 */
+	record Strike(Fault fault, int member, long start, long end) {
+
+	}
+
+	/**
+	 * A member's JVM.
+	 */
+	static final class MemberProcess {
+
+		private final Process process;
+
+		private final Path dir;
+
+		private final int member;
+
+		private final int incarnation;
+
+		// Where this incarnation's records start in the member's log
+		private final long logOffset;
+
+		private MemberProcess(Process process, Path dir, int member, int incarnation, long logOffset) {
+			this.process = process;
+			this.dir = dir;
+			this.member = member;
+			this.incarnation = incarnation;
+			this.logOffset = logOffset;
+		}
+
+		static MemberProcess launch(Path dir, int member, int incarnation, String jdbcUrl) throws IOException {
+			String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
+			String classPath = System.getProperty("surefire.test.class.path", System.getProperty("java.class.path"));
+			ProcessBuilder builder = new ProcessBuilder(java, "-Xms32m", "-Xmx160m", "-XX:+UseSerialGC",
+					"-XX:TieredStopAtLevel=1", "-cp", classPath, SoakMember.class.getName(), dir.toString(),
+					String.valueOf(member), String.valueOf(incarnation), "3", "3",
+					"--spring.datasource.url=" + jdbcUrl, "--spring.datasource.username=" + APP,
+					"--spring.datasource.password=secret", "--spring.datasource.hikari.maximum-pool-size=20",
+					"--spring.application.name=" + APP, "--spring.main.banner-mode=off",
+					"--db.budget.application-name=" + APP + "-" + member,
+					"--db.budget.service-connections=" + SERVICE_CONNECTIONS,
+					"--db.budget.coordination.enabled=true", "--db.budget.coordination.group=" + APP,
+					"--db.budget.coordination.heartbeat=" + HEARTBEAT.toSeconds() + "s",
+					"--logging.level.root=WARN", "--logging.level.io.dbbudget=INFO");
+			Path log = dir.resolve("member-" + member + ".log");
+			long logOffset = Files.exists(log) ? Files.size(log) : 0;
+			builder.redirectErrorStream(true);
+			builder.redirectOutput(ProcessBuilder.Redirect.appendTo(dir.resolve("member-" + member + ".out").toFile()));
+			return new MemberProcess(builder.start(), dir, member, incarnation, logOffset);
+		}
+
+		int incarnation() {
+			return this.incarnation;
+		}
+
+		void awaitServing(Duration timeout) throws Exception {
+			Path log = this.dir.resolve("member-" + this.member + ".log");
+			long deadline = System.nanoTime() + timeout.toNanos();
+			while (System.nanoTime() < deadline) {
+				if (Files.exists(log) && servesIn(Files.readString(log).substring((int) this.logOffset))) {
+					return;
+				}
+				if (!this.process.isAlive()) {
+					throw new IllegalStateException("member " + this.member + " exited with "
+							+ this.process.exitValue() + ", see member-" + this.member + ".out");
+				}
+				Thread.sleep(200);
+			}
+			throw new IllegalStateException("member " + this.member + " did not serve within " + timeout);
+		}
+
+		private static boolean servesIn(String records) {
+			return records.lines().anyMatch((line) -> line.startsWith("S ") && line.split(" ").length == 8
+					&& Long.parseLong(line.split(" ")[3]) > 0);
+		}
+
+		void kill() {
+			// SIGKILL on Unix: no shutdown hook, no pool close, as with kill -9
+			this.process.destroyForcibly();
+			try {
+				this.process.waitFor(30, TimeUnit.SECONDS);
+			}
+			catch (InterruptedException ex) {
+				Thread.currentThread().interrupt();
+			}
+		}
+
+		void signal(String signal) throws Exception {
+			Process kill = new ProcessBuilder("kill", "-" + signal, String.valueOf(this.process.pid())).start();
+			if (!kill.waitFor(10, TimeUnit.SECONDS) || kill.exitValue() != 0) {
+				throw new IllegalStateException("kill -" + signal + " " + this.process.pid() + " failed");
+			}
+		}
+
+		int awaitExit(Duration timeout) throws InterruptedException {
+			if (!this.process.waitFor(timeout.toMillis(), TimeUnit.MILLISECONDS)) {
+				kill();
+				return -1;
+			}
+			return this.process.exitValue();
+		}
+
+	}
+
+}
