@@ -77,6 +77,14 @@ final class ChaosSoak implements AutoCloseable {
 	 * @throws Exception if the fleet cannot start
 	 */
 	static ChaosSoak start(Path dir) throws Exception {
+		// The members append to their records: start from none, and without an earlier stop
+		if (Files.isDirectory(dir)) {
+			try (var files = Files.list(dir)) {
+				for (Path file : files.toList()) {
+					Files.delete(file);
+				}
+			}
+		}
 		Files.createDirectories(dir);
 		PrivateServer server = PrivateServer.builder()
 			.maxConnections(MAX_CONNECTIONS)
@@ -132,17 +140,31 @@ final class ChaosSoak implements AutoCloseable {
 	private Strike strike(Event event) throws Exception {
 		long start = System.currentTimeMillis();
 		MemberProcess member = this.members.get(event.member());
+		// When the fault has landed: the server is down, the signals are sent, the slots taken
+		long landed = start;
 		switch (event.fault()) {
-			case FAST_RESTART -> this.server.restart();
+			case FAST_RESTART -> {
+				this.server.stop();
+				landed = System.currentTimeMillis();
+				this.server.start();
+			}
 			case OUTAGE -> {
 				this.server.stop();
+				landed = System.currentTimeMillis();
 				Thread.sleep(OUTAGE.toMillis());
 				this.server.start();
 			}
-			case MASS_TERMINATION -> terminate("usename = '" + APP + "'");
-			case COORDINATION_TERMINATION -> terminate("application_name LIKE 'db-budget fleet%'");
+			case MASS_TERMINATION -> {
+				terminate("usename = '" + APP + "'");
+				landed = System.currentTimeMillis();
+			}
+			case COORDINATION_TERMINATION -> {
+				terminate("application_name LIKE 'db-budget fleet%'");
+				landed = System.currentTimeMillis();
+			}
 			case KILL_MEMBER -> {
 				member.kill();
+				landed = System.currentTimeMillis();
 				Thread.sleep(KILLED_FOR.toMillis());
 				MemberProcess restarted = MemberProcess.launch(this.dir, event.member(), member.incarnation() + 1,
 						this.server.jdbcUrl(APP));
@@ -150,14 +172,15 @@ final class ChaosSoak implements AutoCloseable {
 				// Over when the new JVM serves: its start-up is not a recovery
 				restarted.awaitServing(Duration.ofSeconds(120));
 			}
-			case FILL_SERVER -> fill();
+			case FILL_SERVER -> landed = fill();
 			case PAUSE_MEMBER -> {
 				member.signal("STOP");
+				landed = System.currentTimeMillis();
 				Thread.sleep(PAUSE.toMillis());
 				member.signal("CONT");
 			}
 		}
-		Strike strike = new Strike(event.fault(), event.member(), start, System.currentTimeMillis());
+		Strike strike = new Strike(event.fault(), event.member(), start, landed, System.currentTimeMillis());
 		System.out.println("soak: " + strike);
 		return strike;
 	}
@@ -170,7 +193,7 @@ final class ChaosSoak implements AutoCloseable {
 		}
 	}
 
-	private void fill() throws Exception {
+	private long fill() throws Exception {
 		List<Connection> taken = new ArrayList<>();
 		try {
 			while (true) {
@@ -182,8 +205,10 @@ final class ChaosSoak implements AutoCloseable {
 				throw ex;
 			}
 		}
+		long landed = System.currentTimeMillis();
 		try {
 			Thread.sleep(FILL.toMillis());
+			return landed;
 		}
 		finally {
 			for (Connection connection : taken) {
@@ -251,9 +276,11 @@ final class ChaosSoak implements AutoCloseable {
 	 * @param fault the fault
 	 * @param member the member it struck, for faults that strike one
 	 * @param start when it struck, epoch ms
+	 * @param landed when it had landed (the server down, the signals sent, the slots taken),
+	 * epoch ms
 	 * @param end when it was over, epoch ms
 	 */
-	record Strike(Fault fault, int member, long start, long end) {
+	record Strike(Fault fault, int member, long start, long landed, long end) {
 
 	}
 
@@ -339,7 +366,8 @@ final class ChaosSoak implements AutoCloseable {
 		}
 
 		void signal(String signal) throws Exception {
-			Process kill = new ProcessBuilder("kill", "-" + signal, String.valueOf(this.process.pid())).start();
+			// The shell's own kill: no procps needed on a bare machine
+			Process kill = new ProcessBuilder("sh", "-c", "kill -" + signal + " " + this.process.pid()).start();
 			if (!kill.waitFor(10, TimeUnit.SECONDS) || kill.exitValue() != 0) {
 				throw new IllegalStateException("kill -" + signal + " " + this.process.pid() + " failed");
 			}

@@ -37,8 +37,9 @@ import org.springframework.context.annotation.Configuration;
  * until the file {@code <dir>/stop} appears. It records every write's id once
  * {@code commit()} has returned ({@code ids-<member>.txt}) and, every 100 ms, what it is
  * doing ({@code member-<member>.log}): {@code S <epoch ms> <in flight> <ok> <failed>
- * <pool total> <pool active> <pool maximum>}, a line {@code F <epoch ms> <started epoch ms>
- * <SQLSTATE>} per failed operation, and {@code E <stuck threads>} at the end.
+ * <pool total> <pool active> <pool maximum>}, a line {@code O <started epoch ms> <ended epoch ms>}
+ * per successful operation and {@code F <ended epoch ms> <started epoch ms> <SQLSTATE>} per
+ * failed one, and {@code E <stuck threads>} at the end.
  * <p>
  * Arguments: directory, member number, incarnation, writers, readers, then Spring
  * properties as {@code --name=value}.
@@ -144,6 +145,9 @@ public final class SoakMember {
 					read();
 				}
 				this.ok.incrementAndGet();
+				synchronized (this.log) {
+					this.log.println("O " + started + " " + System.currentTimeMillis());
+				}
 			}
 			catch (SQLException | RuntimeException ex) {
 				this.failed.incrementAndGet();

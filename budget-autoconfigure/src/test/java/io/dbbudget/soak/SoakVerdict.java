@@ -24,9 +24,6 @@ import io.dbbudget.soak.ChaosSoak.Strike;
  */
 record SoakVerdict(Map<Fault, Row> rows, List<String> violations) {
 
-	// The in-flight count nearest a strike is sampled, so a window of one sample either side
-	private static final long STRIKE_WINDOW_MILLIS = 200;
-
 	static SoakVerdict judge(Path dir, long started, long ended, List<Strike> strikes, List<long[]> sessions,
 			List<Integer> exitCodes, List<Long> stored, int budget, Duration heartbeat) throws IOException {
 		List<String> violations = new ArrayList<>();
@@ -70,7 +67,7 @@ record SoakVerdict(Map<Fault, Row> rows, List<String> violations) {
 				.flatMap((member) -> member.failures().stream())
 				.filter((f) -> f.time() >= strike.start() && f.time() < until)
 				.count();
-			long inFlight = members.stream().mapToLong((member) -> member.inFlightAround(strike.start())).sum();
+			long inFlight = members.stream().mapToLong((member) -> member.inFlight(strike)).sum();
 			if (failures > inFlight) {
 				violations.add(strike.fault().description() + " at +" + (strike.start() - started) + " ms: " + failures
 						+ " failures, more than the " + inFlight + " operations in flight");
@@ -179,12 +176,14 @@ record SoakVerdict(Map<Fault, Row> rows, List<String> violations) {
 	 * @param samples {@code [epoch ms, in flight, ok, failed, pool total, pool active, pool
 	 * maximum]} every 100 ms
 	 * @param failures every failed operation
+	 * @param operations {@code [started, ended]} (epoch ms) of every operation, failed or not
 	 */
-	record MemberRecord(List<long[]> samples, List<Failure> failures) {
+	record MemberRecord(List<long[]> samples, List<Failure> failures, List<long[]> operations) {
 
 		static MemberRecord read(Path dir, int member) throws IOException {
 			List<long[]> samples = new ArrayList<>();
 			List<Failure> failures = new ArrayList<>();
+			List<long[]> operations = new ArrayList<>();
 			for (String line : Files.readAllLines(dir.resolve("member-" + member + ".log"))) {
 				String[] fields = line.split(" ");
 				if (line.startsWith("S ") && fields.length == 8) {
@@ -196,9 +195,13 @@ record SoakVerdict(Map<Fault, Row> rows, List<String> violations) {
 				}
 				else if (line.startsWith("F ") && fields.length == 4) {
 					failures.add(new Failure(Long.parseLong(fields[1]), Long.parseLong(fields[2]), fields[3]));
+					operations.add(new long[] { Long.parseLong(fields[2]), Long.parseLong(fields[1]) });
+				}
+				else if (line.startsWith("O ") && fields.length == 3) {
+					operations.add(new long[] { Long.parseLong(fields[1]), Long.parseLong(fields[2]) });
 				}
 			}
-			return new MemberRecord(samples, failures);
+			return new MemberRecord(samples, failures, operations);
 		}
 
 		long ok() {
@@ -214,12 +217,14 @@ record SoakVerdict(Map<Fault, Row> rows, List<String> violations) {
 			return ok + previous;
 		}
 
-		long inFlightAround(long time) {
-			return this.samples.stream()
-				.filter((sample) -> Math.abs(sample[0] - time) <= STRIKE_WINDOW_MILLIS)
-				.mapToLong((sample) -> sample[1])
-				.max()
-				.orElse(0);
+		/**
+		 * The operations in flight while a fault landed: begun before it had landed and not
+		 * over before it struck.
+		 */
+		long inFlight(Strike strike) {
+			return this.operations.stream()
+				.filter((operation) -> operation[0] <= strike.landed() && operation[1] >= strike.start())
+				.count();
 		}
 
 		/**
