@@ -81,7 +81,7 @@ class TerminatedConnectionsTests {
 			for (int round = 0; round < rounds.size(); round++) {
 				Termination termination = rounds.get(round);
 				long until = (round + 1 < rounds.size()) ? rounds.get(round + 1).start() : Long.MAX_VALUE;
-				// In flight: begun before the signals went out and not yet over when they did
+				// In flight: begun before the last session had ended, not over before the signals
 				long inFlight = load.operations.stream()
 					.filter((operation) -> operation.start() <= termination.end()
 							&& operation.end() >= termination.start())
@@ -91,7 +91,7 @@ class TerminatedConnectionsTests {
 							&& operation.end() < until)
 					.toList();
 				System.out.printf("termination %d of %d sessions: %d operations in flight, %d failed, %d of them "
-						+ "begun after the signals%n", round + 1, termination.sessions(), inFlight, failures.size(),
+						+ "begun after the sessions had ended%n", round + 1, termination.sessions(), inFlight, failures.size(),
 						failures.stream().filter((operation) -> operation.start() > termination.end()).count());
 				assertThat(failures).hasSizeLessThanOrEqualTo((int) inFlight);
 			}
@@ -181,22 +181,39 @@ class TerminatedConnectionsTests {
 	}
 
 	/**
-	 * Signals every session of the pool at once, as an administrator would.
-	 * @return when the signals went out and how many sessions they ended
+	 * Signals every session of the pool at once, as an administrator would, and waits until
+	 * they have ended: a backend ends when it handles the signal, which on a busy machine can
+	 * be tens of milliseconds after the signal was sent.
+	 * @return from when the signals went out until the last session had ended, and how many
 	 */
-	private static Termination terminateAll() throws SQLException {
+	private static Termination terminateAll() throws Exception {
 		try (Connection admin = database.adminConnection();
-				PreparedStatement statement = admin.prepareStatement("SELECT count(*) FILTER (WHERE "
-						+ "pg_terminate_backend(pid)) FROM pg_stat_activity WHERE usename = ? AND "
-						+ "application_name = ?")) {
-			statement.setString(1, database.username());
-			statement.setString(2, APP);
+				// Materialized first, so that nothing but the pool's sessions is ever signalled
+				PreparedStatement signal = admin.prepareStatement("WITH pool AS MATERIALIZED (SELECT pid FROM "
+						+ "pg_stat_activity WHERE usename = ? AND application_name = ?) SELECT array_agg(pid) FROM pool "
+						+ "WHERE pg_terminate_backend(pid)");
+				PreparedStatement alive = admin
+					.prepareStatement("SELECT count(*) FROM pg_stat_activity WHERE pid = ANY(?)")) {
+			signal.setString(1, database.username());
+			signal.setString(2, APP);
 			long start = System.nanoTime();
-			try (ResultSet result = statement.executeQuery()) {
-				long end = System.nanoTime();
+			java.sql.Array pids;
+			try (ResultSet result = signal.executeQuery()) {
 				result.next();
-				return new Termination(start, end, result.getInt(1));
+				pids = result.getArray(1);
 			}
+			alive.setArray(1, pids);
+			long deadline = start + TimeUnit.SECONDS.toNanos(10);
+			while (System.nanoTime() < deadline) {
+				try (ResultSet result = alive.executeQuery()) {
+					result.next();
+					if (result.getInt(1) == 0) {
+						break;
+					}
+				}
+				Thread.sleep(1);
+			}
+			return new Termination(start, System.nanoTime(), ((Integer[]) pids.getArray()).length);
 		}
 	}
 

@@ -24,7 +24,8 @@ import org.jspecify.annotations.Nullable;
  * The soak's fleet and its nemesis: a private PostgreSQL server ({@code max_connections}
  * 40), {@value #MEMBERS} coordinated members in JVMs of their own sharing a service budget of
  * {@value #SERVICE_CONNECTIONS} connections, and the faults of a {@link FaultSchedule}.
- * The application's sessions are counted every 100 ms; everything else is recorded by the
+ * The application's sessions (and, of them, the coordination sessions) are counted every
+ * 100 ms; everything else is recorded by the
  * members themselves, and {@link SoakVerdict} judges the whole history afterwards.
  */
 final class ChaosSoak implements AutoCloseable {
@@ -224,10 +225,11 @@ final class ChaosSoak implements AutoCloseable {
 				this.samplerConnection = this.server.openConnection("postgres");
 			}
 			try (Statement statement = this.samplerConnection.createStatement();
-					ResultSet result = statement.executeQuery(
-							"SELECT count(*) FROM pg_stat_activity WHERE usename = '" + APP + "'")) {
+					ResultSet result = statement.executeQuery("SELECT count(*), count(*) FILTER (WHERE "
+							+ "application_name LIKE 'db-budget fleet%') FROM pg_stat_activity WHERE usename = '" + APP
+							+ "'")) {
 				result.next();
-				this.sessions.add(new long[] { now, result.getLong(1) });
+				this.sessions.add(new long[] { now, result.getLong(1), result.getLong(2) });
 			}
 		}
 		catch (SQLException ex) {

@@ -35,12 +35,7 @@ record SoakVerdict(Map<Fault, Row> rows, List<String> violations) {
 						: "did not stop cleanly (exit " + exitCodes.get(i) + ")"));
 			}
 		}
-		for (long[] sample : sessions) {
-			if (sample[1] > budget) {
-				violations.add("the application held " + sample[1] + " sessions, over its budget of " + budget + ", at +"
-						+ (sample[0] - started) + " ms");
-			}
-		}
+		overBudget(sessions, budget, started, violations);
 		Set<Long> storedIds = new HashSet<>(stored);
 		long recorded = 0;
 		long lost = 0;
@@ -93,6 +88,32 @@ record SoakVerdict(Map<Fault, Row> rows, List<String> violations) {
 		return verdict;
 	}
 
+	/**
+	 * One violation per stretch of samples over the budget, with its longest excess.
+	 */
+	private static void overBudget(List<long[]> sessions, int budget, long started, List<String> violations) {
+		long[] first = null;
+		long[] last = null;
+		long most = 0;
+		int count = 0;
+		for (long[] sample : sessions) {
+			if (sample[1] > budget) {
+				first = (first != null) ? first : sample;
+				last = sample;
+				most = Math.max(most, sample[1]);
+				count++;
+			}
+			if (first != null && (sample[1] <= budget || sample == sessions.get(sessions.size() - 1))) {
+				violations.add("the application held up to " + most + " sessions, over its budget of " + budget
+						+ ", from +" + (first[0] - started) + " to +" + (last[0] - started) + " ms (" + count
+						+ " samples)");
+				first = null;
+				most = 0;
+				count = 0;
+			}
+		}
+	}
+
 	private void write(Path dir, long started, List<Strike> strikes, List<long[]> sessions,
 			List<MemberRecord> members, long recorded) throws IOException {
 		StringBuilder report = new StringBuilder();
@@ -117,7 +138,9 @@ record SoakVerdict(Map<Fault, Row> rows, List<String> violations) {
 		Files.writeString(dir.resolve("strikes.csv"), strikesCsv);
 		StringBuilder timeline = new StringBuilder("t_s,source,value1,value2,value3\n");
 		for (long[] sample : sessions) {
-			timeline.append(seconds(sample[0], started)).append(",sessions,").append(sample[1]).append(",,\n");
+			// all of the application's sessions, and of them the coordination sessions
+			timeline.append(seconds(sample[0], started)).append(",sessions,").append(sample[1]).append(',')
+				.append(sample[2]).append(",\n");
 		}
 		for (int m = 0; m < members.size(); m++) {
 			for (long[] sample : members.get(m).samples()) {
