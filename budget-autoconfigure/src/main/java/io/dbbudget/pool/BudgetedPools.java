@@ -21,6 +21,7 @@ import io.dbbudget.budget.InvalidBudgetException;
 import io.dbbudget.budget.PoolOverBudgetException;
 import io.dbbudget.budget.PoolPlan;
 import io.dbbudget.budget.ServerLimits;
+import io.dbbudget.server.EndedSessionStates;
 import io.dbbudget.server.FleetMembership.FleetMember;
 import io.dbbudget.server.MemberState;
 import io.dbbudget.server.ServerLimitsReader;
@@ -128,8 +129,9 @@ public class BudgetedPools implements AutoCloseable {
 	}
 
 	/**
-	 * Sizes a pool to its budget before it starts, and names its sessions after the
-	 * application.
+	 * Sizes a pool to its budget before it starts, names its sessions after the application,
+	 * and has its idle connections validated whenever one of its connections says that the
+	 * server ended sessions.
 	 * @param name the pool's bean name
 	 * @param dataSource the pool
 	 * @return its plan, or {@code null} if the pool is outside the budget
@@ -145,8 +147,13 @@ public class BudgetedPools implements AutoCloseable {
 			logger.info("db-budget: pool '" + name + "' was started before db-budget saw it (new HikariDataSource("
 					+ "config)): it is sized at run time, and its sessions keep the application_name they have");
 		}
-		else if (this.applicationName != null) {
-			ApplicationName.apply(dataSource, this.applicationName);
+		else {
+			if (this.applicationName != null) {
+				ApplicationName.apply(dataSource, this.applicationName);
+			}
+			if (ServerProbe.isPostgreSql(dataSource)) {
+				EndedSessionOverride.watch(name, dataSource, EndedSessionStates.POSTGRESQL);
+			}
 		}
 		if (this.settings.maxConnections() == null && !ServerProbe.isPostgreSql(dataSource)) {
 			// Only a PostgreSQL pool can tell the budget, so the first one plans it, not the first pool

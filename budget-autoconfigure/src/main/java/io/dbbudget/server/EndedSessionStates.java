@@ -1,0 +1,41 @@
+package io.dbbudget.server;
+
+import java.sql.SQLException;
+import java.util.Set;
+
+import org.jspecify.annotations.Nullable;
+
+/**
+ * The errors by which a database says it ended sessions, not only the one that failed:
+ * an administrator terminated them, the server is shutting down or crashed, or the
+ * connection to it broke. One constant per product keeps its codes in one place.
+ *
+ * @param sqlStates the SQLSTATEs that mean the server ended sessions
+ * @param errorCodes the vendor error codes that mean the same, for drivers that report no
+ * useful SQLSTATE
+ * @author db-budget team
+ */
+public record EndedSessionStates(Set<String> sqlStates, Set<Integer> errorCodes) {
+
+	/**
+	 * PostgreSQL: admin shutdown (also {@code pg_terminate_backend}), crash shutdown, cannot
+	 * connect now, connection failure.
+	 */
+	public static final EndedSessionStates POSTGRESQL = new EndedSessionStates(
+			Set.of("57P01", "57P02", "57P03", "08006"), Set.of());
+
+	/**
+	 * The SQLSTATE or error code by which a failure says the server ended sessions.
+	 * @param failure a connection's failure
+	 * @return the matching SQLSTATE or error code, or {@code null} if the failure says
+	 * nothing of the kind
+	 */
+	public @Nullable String match(SQLException failure) {
+		String state = failure.getSQLState();
+		if (state != null && this.sqlStates.contains(state)) {
+			return state;
+		}
+		return this.errorCodes.contains(failure.getErrorCode()) ? String.valueOf(failure.getErrorCode()) : null;
+	}
+
+}
