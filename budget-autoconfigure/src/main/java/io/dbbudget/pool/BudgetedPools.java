@@ -92,6 +92,9 @@ public class BudgetedPools implements AutoCloseable {
 
 	private final VanishedMembers vanished = new VanishedMembers();
 
+	// Limits read again when coordination reconnected, not yet in the budget
+	private @Nullable ServerLimits limitsReadAgain;
+
 	// Read with the limits, on the same connection, for the advisor
 	private volatile @Nullable ServerSettings serverSettings;
 
@@ -311,8 +314,9 @@ public class BudgetedPools implements AutoCloseable {
 	private void share(int slot, List<FleetMember> members, int demand) {
 		Budget counted;
 		try {
-			counted = Budget.calculate(this.settings.withInstances(members.size()), this.budget.server(),
-					this.poolNames);
+			ServerLimits server = (this.limitsReadAgain != null) ? this.limitsReadAgain : this.budget.server();
+			counted = Budget.calculate(this.settings.withInstances(members.size()), server, this.poolNames);
+			this.limitsReadAgain = null;
 		}
 		catch (InvalidBudgetException ex) {
 			if (!this.fleetOutgrown) {
@@ -364,17 +368,10 @@ public class BudgetedPools implements AutoCloseable {
 		if (this.budget == null || limits.equals(this.budget.server())) {
 			return;
 		}
-		try {
-			this.budget = Budget.calculate(this.settings.withInstances(this.budget.instances()), limits, this.poolNames);
-			logger.info("db-budget: the server came back with other limits (max_connections "
-					+ limits.maxConnections() + ", " + limits.usableConnections() + " usable); the fleet's shares "
-					+ "follow from the next heartbeat");
-		}
-		catch (InvalidBudgetException ex) {
-			logger.error("db-budget: the server came back with limits that cannot meet the budget, pools stay at "
-					+ "db.budget.min-pool-size: " + ex.getReason() + ". " + ex.getAction());
-			this.fleetOutgrown = true;
-		}
+		// The next turn budgets with them, or holds min-pool-size if they cannot meet the budget
+		this.limitsReadAgain = limits;
+		logger.info("db-budget: the server came back with other limits (max_connections " + limits.maxConnections()
+				+ ", " + limits.usableConnections() + " usable); the fleet's shares follow from the next heartbeat");
 	}
 
 	/**
