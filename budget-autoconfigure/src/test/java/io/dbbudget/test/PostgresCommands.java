@@ -1,11 +1,9 @@
 package io.dbbudget.test;
 
 import java.io.IOException;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Comparator;
-import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
 
 import io.dbbudget.embedded.PostgresBinaries;
@@ -77,25 +75,8 @@ final class PostgresCommands {
 	}
 
 	private static @Nullable String pgConfigBindir() {
-		try {
-			Process process = new ProcessBuilder("pg_config", "--bindir").redirectErrorStream(true).start();
-			process.getOutputStream().close();
-			// pg_config prints one line, so reading before waiting cannot block on a full pipe.
-			String output = new String(process.getInputStream().readAllBytes(), StandardCharsets.UTF_8).trim();
-			if (!process.waitFor(10, TimeUnit.SECONDS)) {
-				process.destroyForcibly();
-				return null;
-			}
-			return (process.exitValue() == 0) ? output : null;
-		}
-		catch (IOException ex) {
-			// No pg_config: nothing installed there.
-			return null;
-		}
-		catch (InterruptedException ex) {
-			Thread.currentThread().interrupt();
-			return null;
-		}
+		// No pg_config: nothing installed there
+		return PostgresPrograms.output("pg_config", "--bindir");
 	}
 
 }

@@ -55,8 +55,13 @@ public final class PostgresPrograms {
 		return "root".equals(System.getProperty("user.name")) || "0".equals(output("id", "-u"));
 	}
 
-	// For commands that print a line: reading before waiting cannot block on a full pipe.
-	private static @Nullable String output(String... command) {
+	/**
+	 * Runs a command that prints one line, such as {@code pg_config --bindir}.
+	 * @param command the command and its arguments
+	 * @return what it printed, or {@code null} if it is missing, failed or took over 10 s
+	 */
+	// Reading before waiting cannot block on a full pipe: the command prints a line
+	public static @Nullable String output(String... command) {
 		try {
 			Process process = new ProcessBuilder(command).redirectErrorStream(true).start();
 			process.getOutputStream().close();
