@@ -2,11 +2,13 @@ package io.dbbudget.autoconfigure;
 
 import java.time.Duration;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 
 import com.zaxxer.hikari.HikariDataSource;
 import io.dbbudget.budget.BudgetSettings;
 import io.dbbudget.budget.InvalidBudgetException;
+import io.dbbudget.budget.ServerOverrides;
 import io.dbbudget.pool.BudgetedPools;
 import io.dbbudget.pool.FleetSettings;
 import io.dbbudget.pool.PoolAdvisor;
@@ -52,9 +54,9 @@ public final class DbBudgetAutoConfiguration {
 		String applicationName = (properties.getApplicationName() != null) ? properties.getApplicationName()
 				: environment.getProperty("spring.application.name");
 		FleetSettings fleet = fleetSettings(properties.getCoordination(), applicationName);
-		return new BudgetedPools(settings(properties, fleet != null),
-				() -> PoolBeanNames.find(beanFactory, properties.getPools().keySet()), applicationName, fleet,
-				(pool) -> waitingAtGate(admissionGates.getIfAvailable(), pool));
+		return new BudgetedPools(settings(properties, fleet != null), serverOverrides(properties),
+				() -> PoolBeanNames.find(beanFactory, properties.getPools().keySet(), properties.getServers().keySet()),
+				applicationName, fleet, (pool) -> waitingAtGate(admissionGates.getIfAvailable(), pool));
 	}
 
 	private static int waitingAtGate(@Nullable AdmissionGates gates, String pool) {
@@ -103,6 +105,16 @@ public final class DbBudgetAutoConfiguration {
 							+ "share.");
 		}
 		return new FleetSettings(group, heartbeat, coordination.isDemandAware());
+	}
+
+	private static List<ServerOverrides> serverOverrides(DbBudgetProperties properties) {
+		return properties.getServers()
+			.entrySet()
+			.stream()
+			.map((entry) -> new ServerOverrides(entry.getKey(), entry.getValue().getMaxConnections(),
+					entry.getValue().getReservedConnections(), entry.getValue().getShare(),
+					entry.getValue().getServiceConnections()))
+			.toList();
 	}
 
 	private static BudgetSettings settings(DbBudgetProperties properties, boolean coordinated) {

@@ -67,6 +67,13 @@ public class DbBudgetProperties {
 	private Map<String, Pool> pools = new LinkedHashMap<>();
 
 	/**
+	 * Settings of one server that differ from the ones above, keyed by the bean name of a
+	 * DataSource that reaches it, for example a read replica's. What is not set is
+	 * inherited.
+	 */
+	private Map<String, Server> servers = new LinkedHashMap<>();
+
+	/**
 	 * Name sent to PostgreSQL as 'ApplicationName' unless the URL already sets one, so that
 	 * server-side views group connections by service. Defaults to
 	 * 'spring.application.name'.
@@ -164,6 +171,14 @@ public class DbBudgetProperties {
 
 	public void setPools(Map<String, Pool> pools) {
 		this.pools = pools;
+	}
+
+	public Map<String, Server> getServers() {
+		return this.servers;
+	}
+
+	public void setServers(Map<String, Server> servers) {
+		this.servers = servers;
 	}
 
 	public @Nullable String getApplicationName() {
@@ -302,6 +317,65 @@ public class DbBudgetProperties {
 
 		public void setWeight(int weight) {
 			this.weight = weight;
+		}
+
+	}
+
+	/**
+	 * Settings of one server, replacing the service-wide ones for the pools that reach it.
+	 */
+	public static class Server {
+
+		/**
+		 * The server's connection limit, used instead of reading it from the server.
+		 */
+		private @Nullable Integer maxConnections;
+
+		/**
+		 * Connections kept free on this server for everything outside this service's fleet.
+		 */
+		private @Nullable Integer reservedConnections;
+
+		/**
+		 * Fraction of this server's available connections that this service's fleet may use.
+		 */
+		private @Nullable Double share;
+
+		/**
+		 * Connections on this server for this service's whole fleet, instead of a share.
+		 */
+		private @Nullable Integer serviceConnections;
+
+		public @Nullable Integer getMaxConnections() {
+			return this.maxConnections;
+		}
+
+		public void setMaxConnections(@Nullable Integer maxConnections) {
+			this.maxConnections = maxConnections;
+		}
+
+		public @Nullable Integer getReservedConnections() {
+			return this.reservedConnections;
+		}
+
+		public void setReservedConnections(@Nullable Integer reservedConnections) {
+			this.reservedConnections = reservedConnections;
+		}
+
+		public @Nullable Double getShare() {
+			return this.share;
+		}
+
+		public void setShare(@Nullable Double share) {
+			this.share = share;
+		}
+
+		public @Nullable Integer getServiceConnections() {
+			return this.serviceConnections;
+		}
+
+		public void setServiceConnections(@Nullable Integer serviceConnections) {
+			this.serviceConnections = serviceConnections;
 		}
 
 	}

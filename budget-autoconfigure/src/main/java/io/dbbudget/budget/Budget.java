@@ -61,19 +61,21 @@ public record Budget(ServerLimits server, int reservedConnections, int available
 		int reserved = settings.reservedConnections();
 		int available = usable - reserved;
 		if (available < 1) {
-			throw BudgetSettings.invalid("reserved-connections", reserved,
+			String property = settings.property("reserved-connections");
+			throw BudgetSettings.invalid(property, reserved,
 					"it leaves no connections: " + describeUsable(server) + ", minus " + reserved
 							+ " reserved-connections leaves " + available,
-					"Set db.budget.reserved-connections below " + usable + ", or raise the server's limit.");
+					"Set " + property + " below " + usable + ", or raise the server's limit.");
 		}
 		Integer configuredServiceConnections = settings.serviceConnections();
 		int service;
 		if (configuredServiceConnections != null) {
 			if (configuredServiceConnections > available) {
-				throw BudgetSettings.invalid("service-connections", configuredServiceConnections,
+				String property = settings.property("service-connections");
+				throw BudgetSettings.invalid(property, configuredServiceConnections,
 						"only " + available + " connections are available (" + describeUsable(server) + ", minus "
 								+ reserved + " reserved-connections)",
-						"Set db.budget.service-connections to " + available + " or less.");
+						"Set " + property + " to " + available + " or less.");
 			}
 			service = configuredServiceConnections;
 		}
@@ -127,9 +129,10 @@ public record Budget(ServerLimits server, int reservedConnections, int available
 							+ ((forPools < perInstance) ? ", less " + (perInstance - forPools) + " for fleet coordination"
 									: "")
 							+ "), too few to give " + pieces + " at least " + minPoolSize,
-					"Lower db.budget.instances, raise db.budget.share or db.budget.service-connections, lower "
-							+ "db.budget.reserved-connections or db.budget.min-pool-size, or raise the server's "
-							+ "max_connections.");
+					"Lower db.budget.instances, raise " + settings.property("share") + " or "
+							+ settings.property("service-connections") + ", lower "
+							+ settings.property("reserved-connections")
+							+ " or db.budget.min-pool-size, or raise the server's max_connections.");
 		}
 		int totalWeight = pools.stream().mapToInt(settings::weight).sum();
 		Map<String, Integer> budgets = new LinkedHashMap<>();

@@ -23,37 +23,45 @@ import org.jspecify.annotations.Nullable;
  * @param coordinationConnections connections each instance keeps outside its pools for fleet
  * coordination, counted inside its share
  * @param joiners how many instances may join a coordinated fleet at once
+ * @param propertyNames the property that set a value, by its name under {@code db.budget.},
+ * where a server's own settings replaced it
  * @author db-budget team
  */
 public record BudgetSettings(@Nullable Integer maxConnections, int reservedConnections, @Nullable Double share,
 		@Nullable Integer serviceConnections, int instances, int minPoolSize, BudgetMode mode,
-		Map<String, Integer> weights, int coordinationConnections, int joiners) {
+		Map<String, Integer> weights, int coordinationConnections, int joiners, Map<String, String> propertyNames) {
 
 	static final String PREFIX = "db.budget.";
 
+	private static final String SERVERS = PREFIX + "servers.";
+
 	public BudgetSettings {
+		String maxConnectionsProperty = property(propertyNames, "max-connections");
+		String reservedProperty = property(propertyNames, "reserved-connections");
+		String shareProperty = property(propertyNames, "share");
+		String serviceProperty = property(propertyNames, "service-connections");
 		if (maxConnections != null && maxConnections < 1) {
-			throw invalid("max-connections", maxConnections, "a server needs at least one connection",
-					"Remove db.budget.max-connections to read the limit from the server, or set it to the server's "
-							+ "max_connections.");
+			throw invalid(maxConnectionsProperty, maxConnections, "a server needs at least one connection",
+					"Remove " + maxConnectionsProperty + " to read the limit from the server, or set it to the "
+							+ "server's max_connections.");
 		}
 		if (reservedConnections < 0) {
-			throw invalid("reserved-connections", reservedConnections, "reserved connections cannot be negative",
-					"Set db.budget.reserved-connections to 0 or more.");
+			throw invalid(reservedProperty, reservedConnections, "reserved connections cannot be negative",
+					"Set " + reservedProperty + " to 0 or more.");
 		}
 		if (share != null && !(share > 0 && share <= 1)) {
-			throw invalid("share", share, "the share is a fraction in (0, 1] of the available connections",
-					"Set db.budget.share to a value above 0 and at most 1, for example 0.5 for half the available "
-							+ "connections, or use db.budget.service-connections for an absolute number.");
+			throw invalid(shareProperty, share, "the share is a fraction in (0, 1] of the available connections",
+					"Set " + shareProperty + " to a value above 0 and at most 1, for example 0.5 for half the "
+							+ "available connections, or use " + serviceProperty + " for an absolute number.");
 		}
 		if (serviceConnections != null && serviceConnections < 1) {
-			throw invalid("service-connections", serviceConnections, "a service needs at least one connection",
-					"Set db.budget.service-connections to 1 or more, or remove it to use db.budget.share.");
+			throw invalid(serviceProperty, serviceConnections, "a service needs at least one connection",
+					"Set " + serviceProperty + " to 1 or more, or remove it to use " + shareProperty + ".");
 		}
 		if (share != null && serviceConnections != null) {
-			throw invalid("service-connections", serviceConnections,
-					"db.budget.share (" + share + ") is set too, and service-connections replaces share",
-					"Remove one of db.budget.share and db.budget.service-connections.");
+			throw invalid(serviceProperty, serviceConnections,
+					shareProperty + " (" + share + ") is set too, and service-connections replaces share",
+					"Remove one of " + shareProperty + " and " + serviceProperty + ".");
 		}
 		if (instances < 1) {
 			throw invalid("instances", instances, "at least one instance of the service runs",
@@ -75,6 +83,14 @@ public record BudgetSettings(@Nullable Integer maxConnections, int reservedConne
 			}
 		});
 		weights = new LinkedHashMap<>(weights);
+		propertyNames = Map.copyOf(propertyNames);
+	}
+
+	public BudgetSettings(@Nullable Integer maxConnections, int reservedConnections, @Nullable Double share,
+			@Nullable Integer serviceConnections, int instances, int minPoolSize, BudgetMode mode,
+			Map<String, Integer> weights, int coordinationConnections, int joiners) {
+		this(maxConnections, reservedConnections, share, serviceConnections, instances, minPoolSize, mode, weights,
+				coordinationConnections, joiners, Map.of());
 	}
 
 	public BudgetSettings(@Nullable Integer maxConnections, int reservedConnections, @Nullable Double share,
@@ -90,7 +106,58 @@ public record BudgetSettings(@Nullable Integer maxConnections, int reservedConne
 	 */
 	public BudgetSettings withInstances(int instances) {
 		return new BudgetSettings(this.maxConnections, this.reservedConnections, this.share, this.serviceConnections,
-				instances, this.minPoolSize, this.mode, this.weights, this.coordinationConnections, this.joiners);
+				instances, this.minPoolSize, this.mode, this.weights, this.coordinationConnections, this.joiners,
+				this.propertyNames);
+	}
+
+	/**
+	 * These settings with what one server's own settings replace.
+	 * @param server the server's settings
+	 * @return the settings for that server's pools
+	 * @throws InvalidBudgetException if a value the server's settings give can never work
+	 */
+	public BudgetSettings withServer(ServerOverrides server) {
+		Map<String, String> names = new LinkedHashMap<>(this.propertyNames);
+		String prefix = SERVERS + server.pool() + ".";
+		Integer maxConnections = this.maxConnections;
+		int reservedConnections = this.reservedConnections;
+		Double share = this.share;
+		Integer serviceConnections = this.serviceConnections;
+		if (server.maxConnections() != null) {
+			maxConnections = server.maxConnections();
+			names.put("max-connections", prefix + "max-connections");
+		}
+		if (server.reservedConnections() != null) {
+			reservedConnections = server.reservedConnections();
+			names.put("reserved-connections", prefix + "reserved-connections");
+		}
+		if (server.share() != null) {
+			// A server's own share replaces the service-connections it would inherit, and the
+			// other way round
+			share = server.share();
+			serviceConnections = null;
+			names.put("share", prefix + "share");
+		}
+		if (server.serviceConnections() != null) {
+			serviceConnections = server.serviceConnections();
+			share = null;
+			names.put("service-connections", prefix + "service-connections");
+		}
+		return new BudgetSettings(maxConnections, reservedConnections, share, serviceConnections, this.instances,
+				this.minPoolSize, this.mode, this.weights, this.coordinationConnections, this.joiners, names);
+	}
+
+	/**
+	 * The full name of the property that set a value.
+	 * @param name its name under {@code db.budget.}, such as {@code reserved-connections}
+	 * @return the property, such as {@code db.budget.servers.replica.reserved-connections}
+	 */
+	public String property(String name) {
+		return property(this.propertyNames, name);
+	}
+
+	private static String property(Map<String, String> propertyNames, String name) {
+		return propertyNames.getOrDefault(name, PREFIX + name);
 	}
 
 	/**
@@ -105,7 +172,8 @@ public record BudgetSettings(@Nullable Integer maxConnections, int reservedConne
 	static InvalidBudgetException invalid(String property, @Nullable Object value, String reason, String action) {
 		String text = (value instanceof Double number)
 				? BigDecimal.valueOf(number).stripTrailingZeros().toPlainString() : String.valueOf(value);
-		return new InvalidBudgetException(PREFIX + property, text, reason, action);
+		return new InvalidBudgetException(property.startsWith(PREFIX) ? property : PREFIX + property, text, reason,
+				action);
 	}
 
 }

@@ -1,6 +1,6 @@
 package io.dbbudget.pool;
 
-import java.sql.SQLException;
+import java.util.ArrayList;
 import java.util.Collection;
 import java.util.HashSet;
 import java.util.LinkedHashMap;
@@ -10,33 +10,24 @@ import java.util.Set;
 import java.util.function.Supplier;
 import java.util.function.ToIntFunction;
 
-import javax.sql.DataSource;
-
 import com.zaxxer.hikari.HikariDataSource;
 import io.dbbudget.advisor.ServerSettings;
 import io.dbbudget.budget.Budget;
-import io.dbbudget.budget.BudgetMode;
 import io.dbbudget.budget.BudgetSettings;
 import io.dbbudget.budget.InvalidBudgetException;
 import io.dbbudget.budget.PoolOverBudgetException;
 import io.dbbudget.budget.PoolPlan;
-import io.dbbudget.budget.ServerLimits;
+import io.dbbudget.budget.ServerOverrides;
 import io.dbbudget.server.EndedSessionStates;
-import io.dbbudget.server.FleetMembership.FleetMember;
-import io.dbbudget.server.MemberState;
-import io.dbbudget.server.ServerLimitsReader;
 import org.apache.commons.logging.Log;
 import org.apache.commons.logging.LogFactory;
 import org.jspecify.annotations.Nullable;
 
 /**
- * This instance's Hikari pools and the budget they share. Pools are registered before they
- * start; the first PostgreSQL pool to register computes the budget, asking its server on one
- * short-lived connection (with {@code max-connections} configured, the first pool of any
- * database computes it without asking). When the server cannot be asked, pools start at
- * {@code min-pool-size} and a background task completes the plan and resizes them as soon as
- * the server answers. With fleet coordination on, the instances count each other through the
- * server and every change of the count resizes the pools.
+ * This instance's Hikari pools, grouped by the server they reach, each server with its own
+ * budget ({@link ServerPools}). Pools are registered before they start. A pool that is not
+ * registered yet may still reach any server, so every server's budget counts it until it
+ * registers; each registration can only leave more to the pools of the other servers.
  *
  * @author db-budget team
  */
@@ -48,55 +39,32 @@ public class BudgetedPools implements AutoCloseable {
 
 	private final BudgetSettings settings;
 
+	private final Map<String, ServerOverrides> serverOverrides;
+
 	private final Supplier<Collection<String>> poolNamesSupplier;
-
-	private final ToIntFunction<String> waitingInFront;
-
-	// Asked once, before any pool is wrapped: a wrapped pool's bean no longer has Hikari's type
-	private Collection<String> poolNames = List.of();
 
 	private final @Nullable String applicationName;
 
-	private final Map<String, BudgetedPool> pools = new LinkedHashMap<>();
+	private final @Nullable FleetSettings fleetSettings;
 
-	private @Nullable Budget budget;
-
-	private @Nullable String budgetOffReason;
-
-	// Pools that registered before the plan and take no share of it: not PostgreSQL
-	private final Set<String> outsidePools = new HashSet<>();
-
-	private boolean planned;
-
-	private @Nullable PlanCompleter planCompleter;
+	private final ToIntFunction<String> waitingInFront;
 
 	private final PoolTrimmer trimmer = new PoolTrimmer();
 
-	private final @Nullable FleetSettings fleetSettings;
+	// Asked once, before any pool is wrapped: a wrapped pool's bean no longer has Hikari's type
+	private @Nullable List<String> poolNames;
 
-	private @Nullable FleetCoordinator fleet;
+	// Pools that take no share of any server: not PostgreSQL, and no limit configured
+	private final Set<String> outsidePools = new HashSet<>();
 
-	private @Nullable DemandSampler demand;
+	private final Map<String, ServerPools> serversByKey = new LinkedHashMap<>();
 
-	// A member holds its pools at min-pool-size until it has taken its first turn in the
-	// fleet, and again whenever coordination is lost
-	private boolean joiningFleet;
+	private final Map<String, ServerPools> serverOfPool = new LinkedHashMap<>();
 
-	// The fleet counts more members than the server can give min-pool-size each
-	private boolean fleetOutgrown;
+	// Copied on registration, so that readers never wait for a registration that asks a server
+	private volatile List<ServerPools> servers = List.of();
 
-	// The fleet's size and what this member's pools may hold in all, as last logged
-	private int fleetMembers;
-
-	private int fleetAllocation;
-
-	private final VanishedMembers vanished = new VanishedMembers();
-
-	// Limits read again when coordination reconnected, not yet in the budget
-	private @Nullable ServerLimits limitsReadAgain;
-
-	// Read with the limits, on the same connection, for the advisor
-	private volatile @Nullable ServerSettings serverSettings;
+	private volatile @Nullable String budgetOffReason;
 
 	/**
 	 * Create a new instance.
@@ -107,12 +75,14 @@ public class BudgetedPools implements AutoCloseable {
 	 */
 	public BudgetedPools(BudgetSettings settings, Supplier<Collection<String>> poolNames,
 			@Nullable String applicationName) {
-		this(settings, poolNames, applicationName, null, (pool) -> 0);
+		this(settings, List.of(), poolNames, applicationName, null, (pool) -> 0);
 	}
 
 	/**
 	 * Create a new instance.
 	 * @param settings the fleet's settings
+	 * @param serverOverrides what some servers' own settings replace, each server named by a
+	 * pool that reaches it
 	 * @param poolNames the bean names of every pool that shares this instance's budget,
 	 * asked once when the first pool registers
 	 * @param applicationName the name this application's sessions carry, if any
@@ -121,10 +91,16 @@ public class BudgetedPools implements AutoCloseable {
 	 * @param waitingInFront how many callers wait in front of a pool, by bean name, where
 	 * Hikari does not count them (at the admission gate): they are demand too
 	 */
-	public BudgetedPools(BudgetSettings settings, Supplier<Collection<String>> poolNames,
-			@Nullable String applicationName, @Nullable FleetSettings fleetSettings,
-			ToIntFunction<String> waitingInFront) {
+	public BudgetedPools(BudgetSettings settings, Collection<ServerOverrides> serverOverrides,
+			Supplier<Collection<String>> poolNames, @Nullable String applicationName,
+			@Nullable FleetSettings fleetSettings, ToIntFunction<String> waitingInFront) {
 		this.settings = settings;
+		this.serverOverrides = new LinkedHashMap<>();
+		for (ServerOverrides overrides : serverOverrides) {
+			// Fails here, at start-up, rather than when the server's first pool registers
+			settings.withServer(overrides);
+			this.serverOverrides.put(overrides.pool(), overrides);
+		}
 		this.poolNamesSupplier = poolNames;
 		this.applicationName = applicationName;
 		this.fleetSettings = fleetSettings;
@@ -132,13 +108,13 @@ public class BudgetedPools implements AutoCloseable {
 	}
 
 	/**
-	 * Sizes a pool to its budget before it starts, names its sessions after the application,
-	 * and has its idle connections validated whenever one of its connections says that the
-	 * server ended sessions.
+	 * Sizes a pool to its server's budget before it starts, names its sessions after the
+	 * application, and has its idle connections validated whenever one of its connections
+	 * says that the server ended sessions.
 	 * @param name the pool's bean name
 	 * @param dataSource the pool
 	 * @return its plan, or {@code null} if the pool is outside the budget
-	 * @throws InvalidBudgetException if the settings cannot be met on this server
+	 * @throws InvalidBudgetException if the settings cannot be met on its server
 	 * @throws PoolOverBudgetException in {@code fail} mode, if the pool asks for more than
 	 * its budget
 	 */
@@ -158,247 +134,68 @@ public class BudgetedPools implements AutoCloseable {
 				EndedSessionOverride.watch(name, dataSource, EndedSessionStates.POSTGRESQL);
 			}
 		}
-		if (this.settings.maxConnections() == null && !ServerProbe.isPostgreSql(dataSource)) {
-			// Only a PostgreSQL pool can tell the budget, so the first one plans it, not the first pool
+		if (this.poolNames == null) {
+			this.poolNames = List.copyOf(this.poolNamesSupplier.get());
+		}
+		ServerOverrides overrides = this.serverOverrides.get(name);
+		boolean limitConfigured = this.settings.maxConnections() != null
+				|| (overrides != null && overrides.maxConnections() != null);
+		if (!limitConfigured && !ServerProbe.isPostgreSql(dataSource)) {
+			// Only a PostgreSQL server can tell its limit
 			logger.info("db-budget: pool '" + name + "' is outside the budget: its URL is not PostgreSQL and "
 					+ "db.budget.max-connections is not set");
-			if (!this.planned) {
-				this.outsidePools.add(name);
+			this.outsidePools.add(name);
+			if (this.servers.isEmpty()) {
 				this.budgetOffReason = NO_POSTGRESQL_POOL;
 			}
+			reshapeAll();
 			return null;
 		}
-		if (!this.planned) {
-			this.budgetOffReason = null;
-			plan(dataSource);
-			this.planned = true;
+		this.budgetOffReason = null;
+		ServerAddress address = ServerAddress.of(dataSource.getJdbcUrl());
+		ServerPools server = this.serversByKey.get(address.key());
+		if (server == null) {
+			server = new ServerPools(address, this.settings, this.applicationName, this.fleetSettings,
+					this.waitingInFront, this.trimmer);
+			this.serversByKey.put(address.key(), server);
+			this.servers = List.copyOf(this.serversByKey.values());
 		}
-		Integer poolBudget = poolBudget(name);
-		if (poolBudget == null) {
-			logger.warn("db-budget: pool '" + name + "' is outside the budget: its bean type is not declared as "
-					+ "HikariDataSource. Declare the @Bean method's return type as HikariDataSource, or set "
-					+ "db.budget.pools." + name + ".weight.");
-			return null;
-		}
-		int requestedMaximum = dataSource.getMaximumPoolSize();
-		int requestedMinimumIdle = dataSource.getMinimumIdle();
-		if (this.budget != null && this.settings.mode() == BudgetMode.FAIL
-				&& requestedMaximum > this.budget.poolBudget(name)) {
-			throw new PoolOverBudgetException(PoolPlan.of(name, requestedMaximum, requestedMinimumIdle,
-					this.budget.poolBudget(name), BudgetMode.FAIL), this.budget);
-		}
-		// A coordinated pool that holds its whole share whatever its load would keep the others
-		// from growing into what it does not use: unless it sets its own minimum-idle, it
-		// keeps min-pool-size idle and opens more as callers need them
-		int idleLimit = (this.fleetSettings != null && this.fleetSettings.demandAware() && requestedMinimumIdle < 0)
-				? this.settings.minPoolSize() : -1;
-		PoolPlan plan = size(name, requestedMaximum, requestedMinimumIdle, poolBudget).limitIdle(idleLimit);
-		apply(new BudgetedPool(name, dataSource, plan, startedEarly, idleLimit));
-		logDecision(plan);
-		return plan;
+		this.serverOfPool.put(name, server);
+		reshapeAll();
+		return server.register(name, dataSource, startedEarly);
 	}
 
-	private void plan(HikariDataSource first) {
-		this.poolNames = this.poolNamesSupplier.get()
-			.stream()
+	private void reshapeAll() {
+		for (ServerPools server : this.servers) {
+			server.reshape(settingsOf(server), poolNamesOf(server));
+		}
+	}
+
+	// The pools registered on a server and those that may still register there
+	private List<String> poolNamesOf(ServerPools server) {
+		return this.poolNames.stream()
 			.filter((name) -> !this.outsidePools.contains(name))
+			.filter((name) -> this.serverOfPool.getOrDefault(name, server) == server)
 			.toList();
-		Integer maxConnections = this.settings.maxConnections();
-		DataSource probe = ServerProbe.isPostgreSql(first) ? ServerProbe.of(first, this.applicationName) : null;
-		if (this.fleetSettings != null) {
-			startFleet(probe);
-		}
-		if (maxConnections != null) {
-			this.budget = Budget.calculate(this.settings, ServerLimits.configured(maxConnections),
-					this.poolNames);
-			return;
-		}
-		try {
-			this.budget = Budget.calculate(this.settings, ServerLimitsReader.read(probe, this::serverSettingsRead),
-					this.poolNames);
-		}
-		catch (SQLException ex) {
-			logger.warn("db-budget: could not read the server's connection limits (" + ex.getMessage()
-					+ "); pools start at db.budget.min-pool-size (" + this.settings.minPoolSize()
-					+ ") and are resized when the server answers");
-			this.planCompleter = new PlanCompleter(probe, this::serverSettingsRead, this::complete);
-			this.planCompleter.start();
-		}
 	}
 
-	private void startFleet(@Nullable DataSource probe) {
-		if (probe == null) {
-			logger.warn("db-budget: fleet coordination is off: it counts the fleet on a PostgreSQL server, and the "
-					+ "DataSource URL is not PostgreSQL");
-			return;
-		}
-		this.joiningFleet = true;
-		this.demand = new DemandSampler(this::getPools, this.waitingInFront);
-		this.demand.start(this.fleetSettings.heartbeat());
-		this.fleet = new FleetCoordinator(this.fleetSettings, probe, new FleetListener());
-		this.fleet.start();
-	}
-
-	private boolean holdingAtMinimum() {
-		return this.budget == null || this.joiningFleet || this.fleetOutgrown;
-	}
-
-	private @Nullable Integer poolBudget(String name) {
-		if (this.budget != null && this.budget.poolBudget(name) == null) {
-			return null;
-		}
-		return holdingAtMinimum() ? this.settings.minPoolSize() : this.budget.poolBudget(name);
-	}
-
-	private PoolPlan size(String name, int requestedMaximum, int requestedMinimumIdle, int poolBudget) {
-		// While pools are held at min-pool-size they are held whatever the mode
-		BudgetMode mode = holdingAtMinimum() ? BudgetMode.ENFORCE : this.settings.mode();
-		return PoolPlan.of(name, requestedMaximum, requestedMinimumIdle, poolBudget, mode);
-	}
-
-	private void logDecision(PoolPlan plan) {
-		String change = "'" + plan.name() + "' maximum-pool-size " + plan.requestedMaximum();
-		if (this.budget == null) {
-			logger.info("db-budget: pool " + change + " starts at " + plan.maximumPoolSize()
-					+ " until the server's limits are known");
-		}
-		else if (this.joiningFleet) {
-			logger.info("db-budget: pool " + change + " starts at " + plan.maximumPoolSize()
-					+ " until the fleet has counted this instance");
-		}
-		else if (plan.fit() == PoolPlan.Fit.LOWERED) {
-			logger.warn("db-budget: lowered pool " + change + " to its budget of " + plan.budget());
-		}
-		else if (plan.fit() == PoolPlan.Fit.OVER_BUDGET) {
-			logger.warn("db-budget: pool " + change + " is over its budget of " + plan.budget()
-					+ " (db.budget.mode=" + this.settings.mode().name().toLowerCase() + ")");
-		}
-	}
-
-	/**
-	 * Completes a plan that started without the server's limits, and resizes every pool to it.
-	 * @param limits the server's limits
-	 */
-	synchronized void complete(ServerLimits limits) {
-		try {
-			this.budget = Budget.calculate(this.settings, limits, this.poolNames);
-		}
-		catch (InvalidBudgetException ex) {
-			logger.error("db-budget: the server answered but the budget cannot be met, pools stay at "
-					+ "db.budget.min-pool-size: " + ex.getProperty() + " = " + ex.getValue() + ": " + ex.getReason()
-					+ ". " + ex.getAction());
-			return;
-		}
-		resizeAll();
-		logger.info("db-budget: the server answered, plan completed and pools resized\n" + describe());
-	}
-
-	/**
-	 * Takes this member's turn in the fleet: computes its share from what the members
-	 * published, resizes the pools to it and says what to publish.
-	 * @param slot this member's slot, or {@code -1} if it has none
-	 * @param members the members seen
-	 * @return this member's demand, connections held and allocation
-	 */
-	synchronized MemberState membersSeen(int slot, List<FleetMember> members) {
-		// No member wants more than its pools ask for, whatever its callers do
-		int demand = Math.min(this.demand.take(),
-				this.pools.values().stream().mapToInt((pool) -> pool.plan().requestedMaximum()).sum());
-		if (this.budget != null && slot >= 0 && !members.isEmpty()) {
-			share(slot, members, demand);
-		}
-		int held = this.pools.values().stream().mapToInt((pool) -> PoolActivity.of(pool.dataSource()).total()).sum();
-		return new MemberState(demand, held, allocation());
-	}
-
-	private void share(int slot, List<FleetMember> members, int demand) {
-		Budget counted;
-		try {
-			ServerLimits server = (this.limitsReadAgain != null) ? this.limitsReadAgain : this.budget.server();
-			counted = Budget.calculate(this.settings.withInstances(members.size()), server, this.poolNames);
-			this.limitsReadAgain = null;
-		}
-		catch (InvalidBudgetException ex) {
-			if (!this.fleetOutgrown) {
-				logger.error("db-budget: the fleet counts " + members.size() + " members and the budget cannot be met, "
-						+ "so pools are held at db.budget.min-pool-size until it can: " + ex.getReason() + ". "
-						+ ex.getAction());
-				this.fleetOutgrown = true;
-				resizeAll();
+	private BudgetSettings settingsOf(ServerPools server) {
+		ServerOverrides chosen = null;
+		for (Map.Entry<String, ServerPools> entry : this.serverOfPool.entrySet()) {
+			ServerOverrides overrides = this.serverOverrides.get(entry.getKey());
+			if (entry.getValue() != server || overrides == null || overrides.isEmpty()) {
+				continue;
 			}
-			return;
-		}
-		if (this.fleetOutgrown) {
-			logger.info("db-budget: the fleet counts " + members.size() + " members and fits its budget again");
-			this.fleetOutgrown = false;
-		}
-		int floor = this.settings.minPoolSize() * this.poolNames.size();
-		int current = this.joiningFleet ? floor : allocation();
-		FleetShares share = FleetShares.of(counted.fleetPoolCapacity(), floor, this.fleetSettings.demandAware(), slot,
-				members, demand, current, this.vanished.stillHeld(members, floor, this.settings.coordinationConnections()));
-		boolean joined = this.joiningFleet;
-		this.budget = counted.withAllocation(this.settings, share.allocation());
-		this.joiningFleet = false;
-		resizeAll();
-		int allocation = allocation();
-		if (joined || allocation != this.fleetAllocation || members.size() != this.fleetMembers) {
-			this.fleetAllocation = allocation;
-			this.fleetMembers = members.size();
-			this.fleet.recordChange(members.size(), this.budget.perInstance(), allocation);
-			logger.info("db-budget: fleet '" + this.fleetSettings.group() + "' counts " + members.size() + " members; "
-					+ "this one's demand " + demand + ", allocation " + allocation
-					+ ((share.allocation() < share.fair()) ? " (growing to " + share.fair() + " as others shrink)" : "")
-					+ "; pools " + this.pools.values()
-						.stream()
-						.map((pool) -> pool.name() + " " + pool.dataSource().getMaximumPoolSize())
-						.toList());
-		}
-	}
-
-	private int allocation() {
-		return this.pools.values().stream().mapToInt((pool) -> pool.plan().maximumPoolSize()).sum();
-	}
-
-	synchronized void coordinationLost() {
-		this.joiningFleet = true;
-		resizeAll();
-	}
-
-	synchronized void limitsRead(ServerLimits limits) {
-		if (this.budget == null || limits.equals(this.budget.server())) {
-			return;
-		}
-		// The next turn budgets with them, or holds min-pool-size if they cannot meet the budget
-		this.limitsReadAgain = limits;
-		logger.info("db-budget: the server came back with other limits (max_connections " + limits.maxConnections()
-				+ ", " + limits.usableConnections() + " usable); the fleet's shares follow from the next heartbeat");
-	}
-
-	/**
-	 * Resizes every pool to the current plan. A pool that shrinks closes exactly what it
-	 * holds above its new size, on the trimmer's thread, never under this object's lock.
-	 */
-	private void resizeAll() {
-		for (BudgetedPool pool : List.copyOf(this.pools.values())) {
-			PoolPlan requested = pool.plan();
-			PoolPlan plan = size(pool.name(), requested.requestedMaximum(), requested.requestedMinimumIdle(),
-					poolBudget(pool.name()));
-			if (plan.fit() == PoolPlan.Fit.OVER_BUDGET && this.settings.mode() == BudgetMode.FAIL) {
-				// Start-up is over, so fail mode cannot refuse it any more: enforce the budget
-				logger.error("db-budget: pool '" + pool.name() + "' asks for " + plan.requestedMaximum()
-						+ " connections, over its budget of " + plan.budget() + " (db.budget.mode=fail); lowering it");
-				plan = PoolPlan.of(pool.name(), plan.requestedMaximum(), plan.requestedMinimumIdle(), plan.budget(),
-						BudgetMode.ENFORCE);
+			if (chosen != null && !chosen.sameValues(overrides)) {
+				throw new InvalidBudgetException("db.budget.servers." + overrides.pool(), overrides.pool(),
+						"pools '" + chosen.pool() + "' and '" + overrides.pool() + "' reach the same server ("
+								+ server.getAddress() + ") and their server settings differ",
+						"Set the server's settings once, under db.budget.servers." + chosen.pool()
+								+ ", and remove db.budget.servers." + overrides.pool() + ".");
 			}
-			apply(pool.withPlan(plan.limitIdle(pool.idleLimit())));
+			chosen = overrides;
 		}
-	}
-
-	private void apply(BudgetedPool pool) {
-		if (PoolResizer.apply(pool.dataSource(), pool.plan())) {
-			this.trimmer.trim(pool.dataSource());
-		}
-		this.pools.put(pool.name(), pool);
+		return (chosen != null) ? this.settings.withServer(chosen) : this.settings;
 	}
 
 	/**
@@ -409,8 +206,8 @@ public class BudgetedPools implements AutoCloseable {
 	 * @return how many idle connections were closed
 	 */
 	public int closeIdle(String name) {
-		BudgetedPool pool = limitIdle(name, this.settings.minPoolSize());
-		return (pool != null) ? PoolTrimmer.closeIdle(pool.dataSource(), Integer.MAX_VALUE) : 0;
+		ServerPools server = serverOf(name);
+		return (server != null) ? server.closeIdle(name) : 0;
 	}
 
 	/**
@@ -419,10 +216,9 @@ public class BudgetedPools implements AutoCloseable {
 	 * @param name the pool's bean name
 	 */
 	public void trimIdle(String name) {
-		BudgetedPool pool = getPool(name);
-		if (pool != null) {
-			HikariDataSource dataSource = pool.dataSource();
-			PoolTrimmer.closeIdle(dataSource, PoolActivity.of(dataSource).idle() - dataSource.getMinimumIdle());
+		ServerPools server = serverOf(name);
+		if (server != null) {
+			server.trimIdle(name);
 		}
 	}
 
@@ -433,63 +229,68 @@ public class BudgetedPools implements AutoCloseable {
 	 * @param name the pool's bean name
 	 */
 	public void dispose(String name) {
-		BudgetedPool pool = limitIdle(name, 0);
-		if (pool != null && pool.dataSource().getHikariPoolMXBean() != null) {
-			pool.dataSource().getHikariPoolMXBean().softEvictConnections();
+		ServerPools server = serverOf(name);
+		if (server != null) {
+			server.dispose(name);
 		}
 	}
 
-	private synchronized @Nullable BudgetedPool limitIdle(String name, int idleLimit) {
-		BudgetedPool pool = this.pools.get(name);
-		if (pool == null) {
-			return null;
-		}
-		BudgetedPool limited = pool.withIdleLimit(idleLimit);
-		apply(limited.withPlan(limited.plan().limitIdle(limited.idleLimit())));
-		return limited;
+	private @Nullable ServerPools serverOf(String pool) {
+		return this.servers.stream().filter((server) -> server.getPool(pool) != null).findFirst().orElse(null);
 	}
 
 	/**
-	 * What this instance knows of its fleet, when fleet coordination is on.
+	 * The servers this instance's pools reach, each with its own budget, in the order their
+	 * first pools registered.
+	 * @return the servers
+	 */
+	public List<ServerPools> getServers() {
+		return this.servers;
+	}
+
+	/**
+	 * What this instance knows of its fleet on its first server, when fleet coordination is
+	 * on.
 	 * @return the fleet's state, or {@code null}
 	 */
 	public FleetCoordinator.@Nullable FleetState getFleet() {
-		// Read outside this object's lock: the coordinator calls in here under its own
-		FleetCoordinator fleet;
-		synchronized (this) {
-			fleet = this.fleet;
-		}
-		return (fleet != null) ? fleet.state() : null;
+		ServerPools first = first();
+		return (first != null) ? first.getFleet() : null;
 	}
 
 	/**
-	 * The budget, once the server's limits are known.
+	 * The budget on the first server, once its limits are known.
 	 * @return the budget, or {@code null} while the server has not answered or the budget is
 	 * off
 	 */
-	public synchronized @Nullable Budget getBudget() {
-		return this.budget;
+	public @Nullable Budget getBudget() {
+		ServerPools first = first();
+		return (first != null) ? first.getBudget() : null;
 	}
 
 	/**
-	 * The server's settings, read with its limits.
+	 * The first server's settings, read with its limits.
 	 * @return the settings, or {@code null} while the server has not answered or when it is
 	 * not asked
 	 */
 	public @Nullable ServerSettings getServerSettings() {
-		return this.serverSettings;
+		ServerPools first = first();
+		return (first != null) ? first.getServerSettings() : null;
 	}
 
-	private void serverSettingsRead(ServerSettings settings) {
-		this.serverSettings = settings;
+	private @Nullable ServerPools first() {
+		List<ServerPools> servers = this.servers;
+		return servers.isEmpty() ? null : servers.get(0);
 	}
 
 	/**
-	 * The pools under the budget, in registration order.
+	 * The pools under the budget, server by server, in registration order.
 	 * @return the pools
 	 */
-	public synchronized List<BudgetedPool> getPools() {
-		return List.copyOf(this.pools.values());
+	public List<BudgetedPool> getPools() {
+		List<BudgetedPool> pools = new ArrayList<>();
+		this.servers.forEach((server) -> pools.addAll(server.getPools()));
+		return pools;
 	}
 
 	/**
@@ -497,60 +298,33 @@ public class BudgetedPools implements AutoCloseable {
 	 * @param name its bean name
 	 * @return the pool, or {@code null}
 	 */
-	public synchronized @Nullable BudgetedPool getPool(String name) {
-		return this.pools.get(name);
+	public @Nullable BudgetedPool getPool(String name) {
+		ServerPools server = serverOf(name);
+		return (server != null) ? server.getPool(name) : null;
 	}
 
 	/**
-	 * The plan in a few readable lines: the server's numbers and their source, the arithmetic
-	 * and each pool's requested and applied size.
+	 * The plan in a few readable lines: each server's numbers and their source, the
+	 * arithmetic and each pool's requested and applied size.
 	 * @return the plan
 	 */
-	public synchronized String describe() {
-		return PlanDescription.of(this.settings, this.budget, this.budgetOffReason, this.fleetSettings,
-				this.joiningFleet, getPools());
+	public String describe() {
+		List<ServerPools> servers = this.servers;
+		String budgetOffReason = this.budgetOffReason;
+		if (budgetOffReason != null) {
+			return PlanDescription.off(this.settings.mode(), budgetOffReason);
+		}
+		if (servers.size() == 1) {
+			return servers.get(0).describe();
+		}
+		return PlanDescription.ofServers(this.settings.mode(),
+				servers.stream().map(ServerPools::describeSection).toList());
 	}
 
 	@Override
 	public void close() {
-		PlanCompleter planCompleter;
-		FleetCoordinator fleet;
-		DemandSampler demand;
-		// Outside this object's lock: a heartbeat may be waiting for it
-		synchronized (this) {
-			planCompleter = this.planCompleter;
-			fleet = this.fleet;
-			demand = this.demand;
-		}
-		if (planCompleter != null) {
-			planCompleter.close();
-		}
-		if (fleet != null) {
-			fleet.close();
-		}
-		if (demand != null) {
-			demand.close();
-		}
+		this.servers.forEach(ServerPools::close);
 		this.trimmer.close();
-	}
-
-	private final class FleetListener implements FleetCoordinator.Listener {
-
-		@Override
-		public MemberState membersSeen(int slot, List<FleetMember> members) {
-			return BudgetedPools.this.membersSeen(slot, members);
-		}
-
-		@Override
-		public void coordinationLost() {
-			BudgetedPools.this.coordinationLost();
-		}
-
-		@Override
-		public void limitsRead(ServerLimits limits) {
-			BudgetedPools.this.limitsRead(limits);
-		}
-
 	}
 
 	/**

@@ -6,12 +6,9 @@ import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Consumer;
 
-import javax.sql.DataSource;
-
 import io.dbbudget.advisor.ServerSettings;
 import io.dbbudget.budget.ServerLimits;
 import io.dbbudget.server.BackgroundScheduler;
-import io.dbbudget.server.ServerLimitsReader;
 
 /**
  * Asks the server for its limits and settings in the background, backing off, until it
@@ -27,13 +24,13 @@ final class PlanCompleter implements AutoCloseable {
 
 	private final ScheduledExecutorService executor = BackgroundScheduler.create("db-budget-plan");
 
-	private final DataSource probe;
+	private final ServerProbe probe;
 
 	private final Consumer<ServerSettings> settingsRead;
 
 	private final Consumer<ServerLimits> completion;
 
-	PlanCompleter(DataSource probe, Consumer<ServerSettings> settingsRead, Consumer<ServerLimits> completion) {
+	PlanCompleter(ServerProbe probe, Consumer<ServerSettings> settingsRead, Consumer<ServerLimits> completion) {
 		this.probe = probe;
 		this.settingsRead = settingsRead;
 		this.completion = completion;
@@ -51,7 +48,7 @@ final class PlanCompleter implements AutoCloseable {
 	private void attempt(Duration delay) {
 		ServerLimits limits;
 		try {
-			limits = ServerLimitsReader.read(this.probe, this.settingsRead);
+			limits = this.probe.readLimits(this.settingsRead);
 		}
 		catch (SQLException ex) {
 			Duration next = delay.multipliedBy(2);

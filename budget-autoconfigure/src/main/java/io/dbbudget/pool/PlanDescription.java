@@ -4,6 +4,7 @@ import java.util.List;
 import java.util.Locale;
 
 import io.dbbudget.budget.Budget;
+import io.dbbudget.budget.BudgetMode;
 import io.dbbudget.budget.BudgetSettings;
 import io.dbbudget.budget.PoolPlan;
 import io.dbbudget.pool.BudgetedPools.BudgetedPool;
@@ -21,36 +22,57 @@ final class PlanDescription {
 	private PlanDescription() {
 	}
 
-	static String of(BudgetSettings settings, @Nullable Budget budget, @Nullable String budgetOffReason,
+	static String of(BudgetSettings settings, @Nullable Budget budget, @Nullable FleetSettings fleet,
+			boolean joiningFleet, List<BudgetedPool> pools) {
+		StringBuilder text = header(settings.mode());
+		appendServer(text, INDENT, settings, budget, fleet, joiningFleet, pools);
+		return text.toString();
+	}
+
+	static String off(BudgetMode mode, String reason) {
+		return header(mode).append(": budget off, ").append(reason).toString();
+	}
+
+	static String ofServers(BudgetMode mode, List<String> sections) {
+		StringBuilder text = header(mode).append(": ").append(sections.size()).append(" servers, each its own budget");
+		sections.forEach((section) -> text.append('\n').append(section));
+		return text.toString();
+	}
+
+	static String section(ServerAddress address, BudgetSettings settings, @Nullable Budget budget,
 			@Nullable FleetSettings fleet, boolean joiningFleet, List<BudgetedPool> pools) {
-		StringBuilder text = new StringBuilder("db-budget plan (mode ")
-			.append(settings.mode().name().toLowerCase(Locale.ROOT))
-			.append(")");
-		if (budgetOffReason != null) {
-			return text.append(": budget off, ").append(budgetOffReason).toString();
-		}
+		StringBuilder text = new StringBuilder(INDENT).append("server ").append(address);
+		appendServer(text, INDENT + INDENT, settings, budget, fleet, joiningFleet, pools);
+		return text.toString();
+	}
+
+	private static StringBuilder header(BudgetMode mode) {
+		return new StringBuilder("db-budget plan (mode ").append(mode.name().toLowerCase(Locale.ROOT)).append(")");
+	}
+
+	private static void appendServer(StringBuilder text, String indent, BudgetSettings settings,
+			@Nullable Budget budget, @Nullable FleetSettings fleet, boolean joiningFleet, List<BudgetedPool> pools) {
 		if (budget == null) {
 			text.append(": waiting for the server's limits, pools held at min-pool-size ")
 				.append(settings.minPoolSize());
 		}
 		else {
 			for (String step : budget.arithmetic()) {
-				text.append('\n').append(INDENT).append(step);
+				text.append('\n').append(indent).append(step);
 			}
 		}
 		if (fleet != null) {
-			text.append('\n').append(INDENT).append("fleet coordination on: group '").append(fleet.group())
+			text.append('\n').append(indent).append("fleet coordination on: group '").append(fleet.group())
 				.append("', heartbeat ").append(fleet.heartbeat().toMillis()).append(" ms")
 				.append(joiningFleet ? ", pools held at min-pool-size until the fleet has counted this instance" : "");
 		}
 		for (BudgetedPool pool : pools) {
-			text.append('\n').append(INDENT).append(describe(pool.plan()));
+			text.append('\n').append(indent).append(describe(pool.plan()));
 			if (pool.startedEarly()) {
-				text.append('\n').append(INDENT).append(INDENT).append("pool '").append(pool.name())
+				text.append('\n').append(indent).append(INDENT).append("pool '").append(pool.name())
 					.append("' had started before db-budget saw it: resized at run time, its sessions not renamed");
 			}
 		}
-		return text.toString();
 	}
 
 	private static String describe(PoolPlan plan) {

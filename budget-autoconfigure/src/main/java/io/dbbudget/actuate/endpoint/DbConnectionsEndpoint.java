@@ -12,6 +12,7 @@ import com.zaxxer.hikari.HikariDataSource;
 import io.dbbudget.advisor.Advice;
 import io.dbbudget.budget.Budget;
 import io.dbbudget.budget.BudgetMode;
+import io.dbbudget.budget.BudgetSettings;
 import io.dbbudget.budget.InvalidBudgetException;
 import io.dbbudget.budget.PoolPlan;
 import io.dbbudget.budget.ServerLimits;
@@ -20,6 +21,7 @@ import io.dbbudget.pool.BudgetedPools.BudgetedPool;
 import io.dbbudget.pool.FleetCoordinator.FleetState;
 import io.dbbudget.pool.PoolActivity;
 import io.dbbudget.pool.PoolAdvisor;
+import io.dbbudget.pool.ServerPools;
 import io.dbbudget.retry.AdmissionGate;
 import io.dbbudget.retry.AdmissionGates;
 import io.dbbudget.retry.RetrySettings;
@@ -111,16 +113,27 @@ public class DbConnectionsEndpoint {
 	 */
 	@ReadOperation
 	public DbConnectionsDescriptor connections() {
-		Budget budget = this.budgetedPools.getBudget();
 		Map<String, PoolDescriptor> pools = new LinkedHashMap<>();
 		for (BudgetedPool pool : this.budgetedPools.getPools()) {
 			pools.put(pool.name(), describe(pool));
 		}
+		List<ServerBudgetDescriptor> servers = this.budgetedPools.getServers()
+			.stream()
+			.map(DbConnectionsEndpoint::describe)
+			.toList();
 		ServerSample sample = this.monitor.getSample();
-		return new DbConnectionsDescriptor((budget != null) ? describe(budget) : null,
+		ServerBudgetDescriptor first = servers.isEmpty() ? null : servers.get(0);
+		return new DbConnectionsDescriptor((first != null) ? first.budget() : null,
 				this.budgetedPools.describe().lines().map(String::strip).toList(), pools, describe(sample),
-				this.thresholds.level(sample.current()), this.budgetedPools.getFleet(),
+				this.thresholds.level(sample.current()), (first != null) ? first.fleet() : null, servers,
 				(this.advisor != null) ? this.advisor.advice() : null);
+	}
+
+	private static ServerBudgetDescriptor describe(ServerPools server) {
+		Budget budget = server.getBudget();
+		return new ServerBudgetDescriptor(server.getAddress().toString(),
+				server.getPools().stream().map(BudgetedPool::name).toList(),
+				(budget != null) ? describe(budget, server.getSettings()) : null, server.getFleet());
 	}
 
 	/**
@@ -213,36 +226,38 @@ public class DbConnectionsEndpoint {
 		}
 	}
 
-	private static BudgetDescriptor describe(Budget budget) {
+	private static BudgetDescriptor describe(Budget budget, BudgetSettings settings) {
 		ServerLimits server = budget.server();
 		return new BudgetDescriptor(server.maxConnections(), server.serverReservedConnections(),
 				budget.reservedConnections(), budget.availableConnections(), budget.serviceConnections(),
 				budget.instances(), budget.perInstance(), budget.mode(), server.usableConnections(),
 				limit(server.databaseConnectionLimit()), limit(server.roleConnectionLimit()), budget.share(),
-				budget.minPoolSize(), sources(budget));
+				budget.minPoolSize(), sources(budget, settings));
 	}
 
 	private static @Nullable Integer limit(int limit) {
 		return (limit > ServerLimits.NO_LIMIT) ? limit : null;
 	}
 
-	private static Map<String, String> sources(Budget budget) {
+	private static Map<String, String> sources(Budget budget, BudgetSettings settings) {
 		boolean fromServer = budget.server().source() == ServerLimits.Source.SERVER;
 		Map<String, String> sources = new LinkedHashMap<>();
-		sources.put("serverMaxConnections", fromServer ? "server: max_connections" : "db.budget.max-connections");
+		String maxConnections = settings.property("max-connections");
+		sources.put("serverMaxConnections", fromServer ? "server: max_connections" : maxConnections);
 		sources.put("serverReservedConnections",
 				fromServer ? "server: superuser_reserved_connections + reserved_connections"
-						: "not asked, db.budget.max-connections is set");
+						: "not asked, " + maxConnections + " is set");
 		if (fromServer) {
 			sources.put("databaseConnectionLimit", "server: pg_database.datconnlimit");
 			sources.put("roleConnectionLimit", "server: pg_roles.rolconnlimit");
 		}
 		sources.put("usableConnections", "serverMaxConnections - serverReservedConnections, "
 				+ "at most databaseConnectionLimit and roleConnectionLimit");
-		sources.put("reservedConnections", "db.budget.reserved-connections");
+		sources.put("reservedConnections", settings.property("reserved-connections"));
 		sources.put("availableConnections", "usableConnections - reservedConnections");
-		sources.put("serviceConnections", budget.serviceConnectionsConfigured() ? "db.budget.service-connections"
-				: "floor(availableConnections x db.budget.share)");
+		sources.put("serviceConnections", budget.serviceConnectionsConfigured()
+				? settings.property("service-connections")
+				: "floor(availableConnections x " + settings.property("share") + ")");
 		sources.put("instances", "db.budget.instances");
 		sources.put("perInstance", "floor(serviceConnections / instances)");
 		return sources;
@@ -293,12 +308,29 @@ public class DbConnectionsEndpoint {
 	 * @param level how full the server is
 	 * @param fleet what this instance knows of its fleet, or {@code null} when fleet
 	 * coordination is off
+	 * @param servers each server the pools reach, with its own budget; {@code budget} and
+	 * {@code fleet} above are the first server's
 	 * @param advice the server and pool settings that put the budget at risk, and how to fix
 	 * them; empty when all is well, {@code null} when the advisor is off
 	 */
 	public record DbConnectionsDescriptor(@Nullable BudgetDescriptor budget, List<String> plan,
 			Map<String, PoolDescriptor> pools, ServerDescriptor server, UtilizationLevel level,
-			@Nullable FleetState fleet, @Nullable List<Advice> advice) implements OperationResponseBody {
+			@Nullable FleetState fleet, List<ServerBudgetDescriptor> servers, @Nullable List<Advice> advice)
+			implements OperationResponseBody {
+
+	}
+
+	/**
+	 * One server the pools reach and its budget.
+	 *
+	 * @param server its hosts and database, as in the pools' URL
+	 * @param pools the pools that reach it
+	 * @param budget its budget, or {@code null} while its limits are not known
+	 * @param fleet what this instance knows of its fleet on this server, or {@code null} when
+	 * fleet coordination is off
+	 */
+	public record ServerBudgetDescriptor(String server, List<String> pools, @Nullable BudgetDescriptor budget,
+			@Nullable FleetState fleet) {
 
 	}
 
