@@ -149,8 +149,8 @@ public class ServerPools implements AutoCloseable {
 			this.budget = Budget.calculate(this.settings, probe.readLimits(this::serverSettingsRead), this.poolNames);
 		}
 		catch (SQLException ex) {
-			logger.warn("db-budget: could not read the server's connection limits (" + ex.getMessage()
-					+ "); pools start at db.budget.min-pool-size (" + this.settings.minPoolSize()
+			logger.warn("db-budget: could not read the server's connection limits (" + ex.getMessage() + "); pools on "
+					+ this.address + " start at db.budget.min-pool-size (" + this.settings.minPoolSize()
 					+ ") and are resized when the server answers");
 			this.planCompleter = new PlanCompleter(probe, this::serverSettingsRead, this::complete);
 			this.planCompleter.start();
@@ -221,7 +221,8 @@ public class ServerPools implements AutoCloseable {
 			return;
 		}
 		resizeAll();
-		logger.info("db-budget: the server answered, plan completed and pools resized\n" + describe());
+		logger.info("db-budget: the server answered, plan completed and pools resized (" + this.address + ")\n"
+				+ describe());
 	}
 
 	/**

@@ -186,6 +186,29 @@ class SeveralServersBudgetTests {
 	}
 
 	@Test
+	void fleetCoordinationCountsTheFleetOnEachServer() {
+		ApplicationContextRunner coordinated = this.runner.withPropertyValues("db.budget.coordination.enabled=true",
+				"db.budget.coordination.heartbeat=500ms");
+		coordinated.run((first) -> coordinated.run((second) -> {
+			for (var context : List.of(first, second)) {
+				List<ServerPools> servers = context.getBean(BudgetedPools.class).getServers();
+				await().atMost(Duration.ofSeconds(10))
+					.untilAsserted(() -> assertThat(servers).allSatisfy(
+							(server) -> assertThat(server.getFleet().members()).hasSize(2)));
+			}
+			// Each server's service budget holds whatever the two instances' pools do
+			assertThat(sessions(primary)).isLessThanOrEqualTo(32);
+			assertThat(sessions(replica)).isLessThanOrEqualTo(12);
+			for (var context : List.of(first, second)) {
+				for (String pool : List.of("primaryDataSource", "replicaDataSource")) {
+					assertThat(new JdbcTemplate(context.getBean(pool, DataSource.class))
+						.queryForObject("SELECT 1", Integer.class)).isEqualTo(1);
+				}
+			}
+		}));
+	}
+
+	@Test
 	void aUrlWithSeveralHostsIsBudgetedOnTheSmallestLimitAmongThem() {
 		String hosts = "127.0.0.1:" + primary.port() + ",127.0.0.1:" + replica.port();
 		new ApplicationContextRunner()
