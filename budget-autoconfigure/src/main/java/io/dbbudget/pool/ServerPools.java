@@ -1,9 +1,11 @@
 package io.dbbudget.pool;
 
 import java.sql.SQLException;
+import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.function.ToIntFunction;
 
 import com.zaxxer.hikari.HikariDataSource;
@@ -77,6 +79,9 @@ public class ServerPools implements AutoCloseable {
 	private int fleetAllocation;
 
 	private final VanishedMembers vanished = new VanishedMembers();
+
+	// Pools lowered since this member last published what it holds
+	private final Set<String> shrunkThisTurn = new HashSet<>();
 
 	// Limits read again when coordination reconnected, not yet in the budget
 	private @Nullable ServerLimits limitsReadAgain;
@@ -239,7 +244,18 @@ public class ServerPools implements AutoCloseable {
 		if (this.budget != null && slot >= 0 && !members.isEmpty()) {
 			share(slot, members, demand);
 		}
-		int held = this.pools.values().stream().mapToInt((pool) -> PoolActivity.of(pool.dataSource()).total()).sum();
+		int held = 0;
+		for (BudgetedPool pool : this.pools.values()) {
+			int total = PoolActivity.of(pool.dataSource()).total();
+			if (total > pool.dataSource().getMaximumPoolSize()) {
+				// A connection that was being opened when the pool shrank has landed since
+				this.trimmer.trim(pool.dataSource());
+			}
+			// Hikari opens a pool's connections one at a time, and one still being opened when
+			// the pool shrank is not in its total yet: the others must not grow into it
+			held += total + (this.shrunkThisTurn.contains(pool.name()) ? 1 : 0);
+		}
+		this.shrunkThisTurn.clear();
 		return new MemberState(demand, held, allocation());
 	}
 
@@ -327,6 +343,9 @@ public class ServerPools implements AutoCloseable {
 	}
 
 	private void apply(BudgetedPool pool) {
+		if (pool.dataSource().isRunning() && pool.plan().maximumPoolSize() < pool.dataSource().getMaximumPoolSize()) {
+			this.shrunkThisTurn.add(pool.name());
+		}
 		if (PoolResizer.apply(pool.dataSource(), pool.plan())) {
 			this.trimmer.trim(pool.dataSource());
 		}
