@@ -57,6 +57,9 @@ public class DbConnectionsEndpoint {
 	 */
 	public static final String CLOSE_IDLE = "close-idle";
 
+	private static final List<String> SERVER_FIELDS = List.of("serverMaxConnections", "serverReservedConnections",
+			"databaseConnectionLimit", "roleConnectionLimit");
+
 	private final BudgetedPools budgetedPools;
 
 	private final ServerActivityMonitor monitor;
@@ -227,15 +230,17 @@ public class DbConnectionsEndpoint {
 	}
 
 	private static Map<String, String> sources(Budget budget) {
-		boolean fromServer = budget.server().source() == ServerLimits.Source.SERVER;
+		ServerLimits server = budget.server();
+		boolean fromServer = server.source() == ServerLimits.Source.SERVER;
 		Map<String, String> sources = new LinkedHashMap<>();
-		sources.put("serverMaxConnections", fromServer ? "server: max_connections" : "db.budget.max-connections");
-		sources.put("serverReservedConnections",
-				fromServer ? "server: superuser_reserved_connections + reserved_connections"
-						: "not asked, db.budget.max-connections is set");
 		if (fromServer) {
-			sources.put("databaseConnectionLimit", "server: pg_database.datconnlimit");
-			sources.put("roleConnectionLimit", "server: pg_roles.rolconnlimit");
+			for (String field : SERVER_FIELDS) {
+				sources.put(field, server.sources().getOrDefault(field, "server"));
+			}
+		}
+		else {
+			sources.put("serverMaxConnections", "db.budget.max-connections");
+			sources.put("serverReservedConnections", "not asked, db.budget.max-connections is set");
 		}
 		sources.put("usableConnections", "serverMaxConnections - serverReservedConnections, "
 				+ "at most databaseConnectionLimit and roleConnectionLimit");
