@@ -157,7 +157,8 @@ public class ServerActivityMonitor implements AutoCloseable {
 				return null;
 			}
 			try (connection) {
-				return ServerActivityReader.read(connection);
+				ServerDialect dialect = ServerDialect.of(connection);
+				return ((dialect != null) ? dialect : PostgreSqlDialect.INSTANCE).readActivity(connection);
 			}
 			catch (SQLException ex) {
 				// A pooled session that the server has ended since (a restart, a terminated

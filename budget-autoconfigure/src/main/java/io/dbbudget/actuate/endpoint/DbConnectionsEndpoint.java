@@ -25,9 +25,9 @@ import io.dbbudget.retry.AdmissionGates;
 import io.dbbudget.retry.RetrySettings;
 import io.dbbudget.server.ConnectionSource;
 import io.dbbudget.server.IdleSessionTermination;
-import io.dbbudget.server.IdleSessionTerminator;
 import io.dbbudget.server.ServerActivity;
 import io.dbbudget.server.ServerActivityMonitor;
+import io.dbbudget.server.ServerDialect;
 import io.dbbudget.server.ServerSample;
 import io.dbbudget.server.UtilizationLevel;
 import io.dbbudget.server.UtilizationThresholds;
@@ -203,11 +203,16 @@ public class DbConnectionsEndpoint {
 			Connection connection = this.connections.borrowOnRequest();
 			if (connection == null) {
 				return IdleSessionTermination.skipped(this.idleSessionAge,
-						"no connection to spare: every connection of the pool is in use, or no PostgreSQL pool "
+						"no connection to spare: every connection of the pool is in use, or no pool of a known database "
 								+ "is under the budget");
 			}
 			try (connection) {
-				return IdleSessionTerminator.terminate(connection, this.idleSessionAge);
+				ServerDialect dialect = ServerDialect.of(connection);
+				if (dialect == null) {
+					return IdleSessionTermination.skipped(this.idleSessionAge,
+							"the pool's database is neither PostgreSQL nor MySQL/MariaDB");
+				}
+				return dialect.terminateIdleSessions(connection, this.idleSessionAge);
 			}
 		}
 		catch (SQLException ex) {

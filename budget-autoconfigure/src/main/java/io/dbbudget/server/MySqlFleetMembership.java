@@ -1,4 +1,4 @@
-package io.dbbudget.server.mysql;
+package io.dbbudget.server;
 
 import java.sql.Connection;
 import java.sql.PreparedStatement;
@@ -10,9 +10,7 @@ import java.util.List;
 import java.util.OptionalInt;
 import java.util.function.Function;
 
-import io.dbbudget.server.FleetMembership;
 import io.dbbudget.server.FleetMembership.FleetMember;
-import io.dbbudget.server.MemberState;
 import org.jspecify.annotations.Nullable;
 
 /**

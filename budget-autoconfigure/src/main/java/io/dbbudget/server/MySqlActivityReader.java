@@ -1,4 +1,4 @@
-package io.dbbudget.server.mysql;
+package io.dbbudget.server;
 
 import java.sql.Connection;
 import java.sql.ResultSet;
@@ -9,7 +9,6 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 
-import io.dbbudget.server.ServerActivity;
 import org.jspecify.annotations.Nullable;
 
 /**

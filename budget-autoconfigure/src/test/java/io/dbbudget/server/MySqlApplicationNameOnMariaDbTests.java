@@ -1,4 +1,4 @@
-package io.dbbudget.server.mysql;
+package io.dbbudget.server;
 
 import java.sql.Connection;
 import java.sql.DriverManager;

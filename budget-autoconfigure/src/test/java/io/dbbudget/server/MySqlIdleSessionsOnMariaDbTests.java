@@ -1,4 +1,4 @@
-package io.dbbudget.server.mysql;
+package io.dbbudget.server;
 
 import java.sql.Connection;
 import java.sql.DriverManager;
@@ -10,9 +10,7 @@ import java.util.List;
 import java.util.Properties;
 import java.util.concurrent.CompletableFuture;
 
-import io.dbbudget.server.IdleSessionTermination;
 import io.dbbudget.server.IdleSessionTermination.TerminatedSession;
-import io.dbbudget.server.ServerActivity;
 import io.dbbudget.test.MariaDbDatabase;
 import io.dbbudget.test.MySqlDriver;
 import io.dbbudget.test.PrivateMariaDb;

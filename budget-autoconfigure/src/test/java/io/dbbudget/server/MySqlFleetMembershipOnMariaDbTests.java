@@ -1,4 +1,4 @@
-package io.dbbudget.server.mysql;
+package io.dbbudget.server;
 
 import java.sql.Connection;
 import java.sql.ResultSet;
@@ -8,9 +8,7 @@ import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.atomic.AtomicReference;
 
-import io.dbbudget.server.FleetMembership;
 import io.dbbudget.server.FleetMembership.FleetMember;
-import io.dbbudget.server.MemberState;
 import io.dbbudget.test.MariaDbDatabase;
 import io.dbbudget.test.MySqlDriver;
 import org.junit.jupiter.api.AfterAll;

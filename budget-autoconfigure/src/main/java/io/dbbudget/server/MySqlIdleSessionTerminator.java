@@ -1,4 +1,4 @@
-package io.dbbudget.server.mysql;
+package io.dbbudget.server;
 
 import java.sql.Connection;
 import java.sql.PreparedStatement;
@@ -10,7 +10,6 @@ import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 
-import io.dbbudget.server.IdleSessionTermination;
 import io.dbbudget.server.IdleSessionTermination.TerminatedSession;
 import org.jspecify.annotations.Nullable;
 
