@@ -1,25 +1,60 @@
 package io.dbbudget.budget;
 
+import java.util.Map;
+
 /**
  * What the server allows: its connection limit, the slots it keeps for itself and the limits
  * set on the database and the role the pools connect with.
  *
  * @param maxConnections the server's {@code max_connections}, or the configured
  * {@code db.budget.max-connections}
- * @param serverReservedConnections slots only superusers (or {@code pg_use_reserved_connections}
- * members) may use: {@code superuser_reserved_connections} plus {@code reserved_connections}
+ * @param serverReservedConnections slots of {@code max_connections} the application may not
+ * use: on PostgreSQL {@code superuser_reserved_connections} plus {@code reserved_connections};
+ * on MySQL and MariaDB none (their extra admin connection is beyond {@code max_connections})
  * @param databaseConnectionLimit {@code pg_database.datconnlimit}, or {@link #NO_LIMIT}
- * @param roleConnectionLimit {@code pg_roles.rolconnlimit}, or {@link #NO_LIMIT}
+ * @param roleConnectionLimit {@code pg_roles.rolconnlimit}, or on MySQL and MariaDB the
+ * account's {@code MAX_USER_CONNECTIONS} (else {@code max_user_connections}), or
+ * {@link #NO_LIMIT}
  * @param source where these numbers came from
+ * @param sources where each of the server's numbers came from, by field name
+ * ({@code serverMaxConnections}, {@code serverReservedConnections},
+ * {@code databaseConnectionLimit}, {@code roleConnectionLimit}), in the server's own terms;
+ * empty when the server was not asked
  * @author db-budget team
  */
 public record ServerLimits(int maxConnections, int serverReservedConnections, int databaseConnectionLimit,
-		int roleConnectionLimit, Source source) {
+		int roleConnectionLimit, Source source, Map<String, String> sources) {
 
 	/**
-	 * PostgreSQL's value for "no connection limit" on a database or role.
+	 * The value for "no connection limit" on a database or role.
 	 */
 	public static final int NO_LIMIT = -1;
+
+	/**
+	 * Where PostgreSQL's numbers come from.
+	 */
+	public static final Map<String, String> POSTGRESQL_SOURCES = Map.of("serverMaxConnections",
+			"server: max_connections", "serverReservedConnections",
+			"server: superuser_reserved_connections + reserved_connections", "databaseConnectionLimit",
+			"server: pg_database.datconnlimit", "roleConnectionLimit", "server: pg_roles.rolconnlimit");
+
+	/**
+	 * Limits read from PostgreSQL, or configured.
+	 * @param maxConnections the server's {@code max_connections}, or the configured limit
+	 * @param serverReservedConnections the server's reserved slots
+	 * @param databaseConnectionLimit the database's limit, or {@link #NO_LIMIT}
+	 * @param roleConnectionLimit the role's limit, or {@link #NO_LIMIT}
+	 * @param source where these numbers came from
+	 */
+	public ServerLimits(int maxConnections, int serverReservedConnections, int databaseConnectionLimit,
+			int roleConnectionLimit, Source source) {
+		this(maxConnections, serverReservedConnections, databaseConnectionLimit, roleConnectionLimit, source,
+				(source == Source.SERVER) ? POSTGRESQL_SOURCES : Map.of());
+	}
+
+	public ServerLimits {
+		sources = Map.copyOf(sources);
+	}
 
 	/**
 	 * Limits given by configuration, where the server is not asked.

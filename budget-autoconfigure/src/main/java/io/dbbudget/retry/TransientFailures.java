@@ -8,7 +8,8 @@ import org.jspecify.annotations.Nullable;
 
 /**
  * Tells transient connection failures, worth waiting for, from permanent ones. Transient: the
- * server or PgBouncer is full, restarting or briefly unreachable. Permanent: wrong credentials,
+ * server (PostgreSQL, MySQL or MariaDB) or PgBouncer is full, restarting or briefly
+ * unreachable. Permanent: wrong credentials,
  * unknown database, a host name that does not resolve, a TLS certificate or host name that
  * does not verify, and a pool timeout of the pool's own: every connection stayed in use for
  * the whole {@code connection-timeout}, and retrying would hold callers longer under the
@@ -35,7 +36,8 @@ public final class TransientFailures {
 	 * The reason a failure is transient.
 	 * @param failure what {@code getConnection()} threw
 	 * @return the transient SQLSTATE found in the cause chain (Hikari wraps the driver's error
-	 * in its pool timeout), the kind of a transient PgBouncer error, or {@code null} if the
+	 * in its pool timeout), the vendor code or SQLSTATE of a transient MySQL or MariaDB error
+	 * (see {@link MySqlErrors}), the kind of a transient PgBouncer error, or {@code null} if the
 	 * failure is permanent: wrong password, unknown database, missing privilege, a
 	 * configuration error behind an {@code 08001} or {@code 08006}, a pool timeout without a
 	 * connection failure, an interrupt, anything else
@@ -49,6 +51,10 @@ public final class TransientFailures {
 				String state = sqlException.getSQLState();
 				if (TRANSIENT_STATES.contains(state)) {
 					return state;
+				}
+				String mySqlReason = MySqlErrors.transientReason(sqlException);
+				if (mySqlReason != null) {
+					return mySqlReason;
 				}
 				PgBouncerErrors.Kind pgBouncerError = PgBouncerErrors.of(state, sqlException.getMessage());
 				if (pgBouncerError != null) {

@@ -25,6 +25,16 @@ public record EndedSessionStates(Set<String> sqlStates, Set<Integer> errorCodes)
 			Set.of("57P01", "57P02", "57P03", "08006"), Set.of());
 
 	/**
+	 * MySQL and MariaDB: communications link failure ({@code 08S01}: MySQL Connector/J's
+	 * killed session, lost or refused connection), MariaDB Connector/J's connection failure
+	 * ({@code 08000}: its socket error when the server closed the session), connection killed
+	 * ({@code 70100} / 1927), server shutdown (1053), and the C client's server gone away and
+	 * lost connection (2006, 2013).
+	 */
+	public static final EndedSessionStates MYSQL = new EndedSessionStates(Set.of("08S01", "08000", "70100"),
+			Set.of(1053, 1927, 2006, 2013));
+
+	/**
 	 * The SQLSTATE or error code by which a failure says the server ended sessions.
 	 * @param failure a connection's failure
 	 * @return the matching SQLSTATE or error code, or {@code null} if the failure says

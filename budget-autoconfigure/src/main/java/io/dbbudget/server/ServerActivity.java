@@ -1,6 +1,9 @@
 package io.dbbudget.server;
 
 import java.time.Instant;
+import java.util.Collections;
+import java.util.Comparator;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 
@@ -34,6 +37,21 @@ public record ServerActivity(int maxConnections, int connections, Map<String, In
 	 */
 	public double utilization() {
 		return (double) this.connections / this.maxConnections;
+	}
+
+	/**
+	 * Orders counts most first, then by name, as the activity shows them.
+	 * @param counts counts by name
+	 * @return the same counts, most first, unmodifiable
+	 */
+	public static Map<String, Integer> mostFirst(Map<String, Integer> counts) {
+		Map<String, Integer> sorted = new LinkedHashMap<>();
+		counts.entrySet()
+			.stream()
+			.sorted(Map.Entry.<String, Integer>comparingByValue(Comparator.reverseOrder())
+				.thenComparing(Map.Entry.comparingByKey()))
+			.forEach((entry) -> sorted.put(entry.getKey(), entry.getValue()));
+		return Collections.unmodifiableMap(sorted);
 	}
 
 }

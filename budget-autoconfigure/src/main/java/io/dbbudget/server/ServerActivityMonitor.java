@@ -4,6 +4,7 @@ import java.sql.Connection;
 import java.sql.SQLException;
 import java.time.Duration;
 import java.util.List;
+import java.util.Set;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ScheduledExecutorService;
@@ -32,7 +33,9 @@ public class ServerActivityMonitor implements AutoCloseable {
 
 	private static final Log logger = LogFactory.getLog(ServerActivityMonitor.class);
 
-	private static final String TOO_MANY_CONNECTIONS = "53300";
+	// PostgreSQL's too many connections; MySQL's and MariaDB's too many connections, and the
+	// account over max_user_connections or its own MAX_USER_CONNECTIONS
+	private static final Set<String> TOO_MANY_CONNECTIONS = Set.of("53300", "1040", "1203", "1226");
 
 	private final ConnectionSource connections;
 
@@ -144,7 +147,7 @@ public class ServerActivityMonitor implements AutoCloseable {
 	// server answers, it is busy
 	private static boolean isLoad(Exception ex) {
 		String reason = TransientFailures.tag(ex);
-		return TransientFailures.POOL_TIMEOUT.equals(reason) || TOO_MANY_CONNECTIONS.equals(reason);
+		return TransientFailures.POOL_TIMEOUT.equals(reason) || TOO_MANY_CONNECTIONS.contains(reason);
 	}
 
 	private @Nullable ServerActivity read() throws SQLException {
@@ -154,7 +157,8 @@ public class ServerActivityMonitor implements AutoCloseable {
 				return null;
 			}
 			try (connection) {
-				return ServerActivityReader.read(connection);
+				ServerDialect dialect = ServerDialect.of(connection);
+				return ((dialect != null) ? dialect : PostgreSqlDialect.INSTANCE).readActivity(connection);
 			}
 			catch (SQLException ex) {
 				// A pooled session that the server has ended since (a restart, a terminated

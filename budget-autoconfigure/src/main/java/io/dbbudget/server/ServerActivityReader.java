@@ -8,10 +8,7 @@ import java.sql.SQLException;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
-import java.util.Collections;
-import java.util.Comparator;
 import java.util.HashMap;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 
@@ -78,7 +75,7 @@ public final class ServerActivityReader {
 				byApplication.merge(applicationLabel(application), sessions, Integer::sum);
 			}
 		}
-		return new ServerActivity(maxConnections, connections, mostFirst(byState), mostFirst(byApplication),
+		return new ServerActivity(maxConnections, connections, ServerActivity.mostFirst(byState), ServerActivity.mostFirst(byApplication),
 				Instant.now(), idleInTransaction(connection));
 	}
 
@@ -108,16 +105,6 @@ public final class ServerActivityReader {
 			return "";
 		}
 		return application.startsWith(MemberState.PREFIX) ? MemberState.PREFIX : application;
-	}
-
-	private static Map<String, Integer> mostFirst(Map<String, Integer> counts) {
-		Map<String, Integer> sorted = new LinkedHashMap<>();
-		counts.entrySet()
-			.stream()
-			.sorted(Map.Entry.<String, Integer>comparingByValue(Comparator.reverseOrder())
-				.thenComparing(Map.Entry.comparingByKey()))
-			.forEach((entry) -> sorted.put(entry.getKey(), entry.getValue()));
-		return Collections.unmodifiableMap(sorted);
 	}
 
 }

@@ -31,4 +31,16 @@ final class Connections {
 		return DriverManager.getConnection(url, properties);
 	}
 
+	// MySQL and MariaDB: both drivers take connectTimeout in milliseconds and know no
+	// ApplicationName
+	static Connection openMySql(String url, String user, @Nullable String password) throws SQLException {
+		Properties properties = new Properties();
+		properties.setProperty("user", user);
+		if (password != null) {
+			properties.setProperty("password", password);
+		}
+		properties.setProperty("connectTimeout", CONNECT_TIMEOUT_SECONDS + "000");
+		return DriverManager.getConnection(url, properties);
+	}
+
 }

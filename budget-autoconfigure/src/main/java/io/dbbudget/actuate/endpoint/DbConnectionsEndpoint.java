@@ -27,9 +27,9 @@ import io.dbbudget.retry.AdmissionGates;
 import io.dbbudget.retry.RetrySettings;
 import io.dbbudget.server.ConnectionSource;
 import io.dbbudget.server.IdleSessionTermination;
-import io.dbbudget.server.IdleSessionTerminator;
 import io.dbbudget.server.ServerActivity;
 import io.dbbudget.server.ServerActivityMonitor;
+import io.dbbudget.server.ServerDialect;
 import io.dbbudget.server.ServerSample;
 import io.dbbudget.server.UtilizationLevel;
 import io.dbbudget.server.UtilizationThresholds;
@@ -58,6 +58,9 @@ public class DbConnectionsEndpoint {
 	 * The name of the write operation that closes idle connections.
 	 */
 	public static final String CLOSE_IDLE = "close-idle";
+
+	private static final List<String> SERVER_FIELDS = List.of("serverMaxConnections", "serverReservedConnections",
+			"databaseConnectionLimit", "roleConnectionLimit");
 
 	private final BudgetedPools budgetedPools;
 
@@ -213,11 +216,16 @@ public class DbConnectionsEndpoint {
 			Connection connection = this.connections.borrowOnRequest();
 			if (connection == null) {
 				return IdleSessionTermination.skipped(this.idleSessionAge,
-						"no connection to spare: every connection of the pool is in use, or no PostgreSQL pool "
+						"no connection to spare: every connection of the pool is in use, or no pool of a known database "
 								+ "is under the budget");
 			}
 			try (connection) {
-				return IdleSessionTerminator.terminate(connection, this.idleSessionAge);
+				ServerDialect dialect = ServerDialect.of(connection);
+				if (dialect == null) {
+					return IdleSessionTermination.skipped(this.idleSessionAge,
+							"the pool's database is neither PostgreSQL nor MySQL/MariaDB");
+				}
+				return dialect.terminateIdleSessions(connection, this.idleSessionAge);
 			}
 		}
 		catch (SQLException ex) {
@@ -240,16 +248,18 @@ public class DbConnectionsEndpoint {
 	}
 
 	private static Map<String, String> sources(Budget budget, BudgetSettings settings) {
-		boolean fromServer = budget.server().source() == ServerLimits.Source.SERVER;
+		ServerLimits server = budget.server();
+		boolean fromServer = server.source() == ServerLimits.Source.SERVER;
 		Map<String, String> sources = new LinkedHashMap<>();
-		String maxConnections = settings.property("max-connections");
-		sources.put("serverMaxConnections", fromServer ? "server: max_connections" : maxConnections);
-		sources.put("serverReservedConnections",
-				fromServer ? "server: superuser_reserved_connections + reserved_connections"
-						: "not asked, " + maxConnections + " is set");
 		if (fromServer) {
-			sources.put("databaseConnectionLimit", "server: pg_database.datconnlimit");
-			sources.put("roleConnectionLimit", "server: pg_roles.rolconnlimit");
+			for (String field : SERVER_FIELDS) {
+				sources.put(field, server.sources().getOrDefault(field, "server"));
+			}
+		}
+		else {
+			String maxConnections = settings.property("max-connections");
+			sources.put("serverMaxConnections", maxConnections);
+			sources.put("serverReservedConnections", "not asked, " + maxConnections + " is set");
 		}
 		sources.put("usableConnections", "serverMaxConnections - serverReservedConnections, "
 				+ "at most databaseConnectionLimit and roleConnectionLimit");

@@ -1,0 +1,79 @@
+package io.dbbudget.server;
+
+import java.sql.Connection;
+import java.sql.SQLException;
+import java.time.Duration;
+import java.util.List;
+import java.util.OptionalInt;
+import java.util.Properties;
+import java.util.function.Function;
+
+import io.dbbudget.budget.ServerLimits;
+import io.dbbudget.server.FleetMembership.FleetMember;
+import org.jspecify.annotations.Nullable;
+
+/**
+ * MySQL and MariaDB, one dialect for both: {@link MySqlLimitsReader},
+ * {@link MySqlActivityReader}, {@link MySqlIdleSessionTerminator},
+ * {@link MySqlFleetMembership} and the {@code program_name} connection attribute
+ * ({@link MySqlApplicationName}).
+ *
+ * @author db-budget team
+ */
+final class MySqlDialect implements ServerDialect {
+
+	static final MySqlDialect INSTANCE = new MySqlDialect();
+
+	private MySqlDialect() {
+	}
+
+	@Override
+	public String name() {
+		return "MySQL/MariaDB";
+	}
+
+	@Override
+	public ServerLimits readLimits(Connection connection) throws SQLException {
+		return MySqlLimitsReader.read(connection);
+	}
+
+	@Override
+	public EndedSessionStates endedSessionStates() {
+		return EndedSessionStates.MYSQL;
+	}
+
+	@Override
+	public @Nullable DriverProperty applicationNameProperty(String jdbcUrl, Properties properties,
+			String applicationName) {
+		String attributes = MySqlApplicationName.connectionAttributes(jdbcUrl, properties, applicationName);
+		return (attributes != null) ? new DriverProperty(MySqlApplicationName.PROPERTY, attributes) : null;
+	}
+
+	@Override
+	public ServerActivity readActivity(Connection connection) throws SQLException {
+		return MySqlActivityReader.read(connection);
+	}
+
+	@Override
+	public IdleSessionTermination terminateIdleSessions(Connection connection, Duration idleLongerThan)
+			throws SQLException {
+		return MySqlIdleSessionTerminator.terminate(connection, idleLongerThan);
+	}
+
+	@Override
+	public OptionalInt joinFleet(Connection connection, int groupKey) throws SQLException {
+		return MySqlFleetMembership.join(connection, groupKey);
+	}
+
+	@Override
+	public List<FleetMember> fleetMembers(Connection connection, int groupKey) throws SQLException {
+		return MySqlFleetMembership.members(connection, groupKey);
+	}
+
+	@Override
+	public @Nullable List<FleetMember> takeFleetTurn(Connection connection, int groupKey, Duration wait,
+			Function<List<FleetMember>, MemberState> decision) throws SQLException {
+		return MySqlFleetMembership.takeTurn(connection, groupKey, wait, decision);
+	}
+
+}

@@ -1,0 +1,81 @@
+package io.dbbudget.server;
+
+import java.sql.Connection;
+import java.sql.SQLException;
+import java.time.Duration;
+import java.util.List;
+import java.util.Locale;
+import java.util.OptionalInt;
+import java.util.Properties;
+import java.util.function.Function;
+
+import io.dbbudget.budget.ServerLimits;
+import io.dbbudget.server.FleetMembership.FleetMember;
+import org.jspecify.annotations.Nullable;
+
+/**
+ * PostgreSQL: {@link ServerLimitsReader}, {@link ServerActivityReader},
+ * {@link IdleSessionTerminator}, {@link FleetMembership} and pgjdbc's {@code ApplicationName}.
+ *
+ * @author db-budget team
+ */
+final class PostgreSqlDialect implements ServerDialect {
+
+	static final PostgreSqlDialect INSTANCE = new PostgreSqlDialect();
+
+	private static final String APPLICATION_NAME = "ApplicationName";
+
+	private PostgreSqlDialect() {
+	}
+
+	@Override
+	public String name() {
+		return "PostgreSQL";
+	}
+
+	@Override
+	public ServerLimits readLimits(Connection connection) throws SQLException {
+		return ServerLimitsReader.read(connection);
+	}
+
+	@Override
+	public EndedSessionStates endedSessionStates() {
+		return EndedSessionStates.POSTGRESQL;
+	}
+
+	@Override
+	public @Nullable DriverProperty applicationNameProperty(String jdbcUrl, Properties properties,
+			String applicationName) {
+		boolean set = jdbcUrl.toLowerCase(Locale.ROOT).contains("applicationname=")
+				|| properties.stringPropertyNames().stream().anyMatch(APPLICATION_NAME::equalsIgnoreCase);
+		return set ? null : new DriverProperty(APPLICATION_NAME, applicationName);
+	}
+
+	@Override
+	public ServerActivity readActivity(Connection connection) throws SQLException {
+		return ServerActivityReader.read(connection);
+	}
+
+	@Override
+	public IdleSessionTermination terminateIdleSessions(Connection connection, Duration idleLongerThan)
+			throws SQLException {
+		return IdleSessionTerminator.terminate(connection, idleLongerThan);
+	}
+
+	@Override
+	public OptionalInt joinFleet(Connection connection, int groupKey) throws SQLException {
+		return FleetMembership.join(connection, groupKey);
+	}
+
+	@Override
+	public List<FleetMember> fleetMembers(Connection connection, int groupKey) throws SQLException {
+		return FleetMembership.members(connection, groupKey);
+	}
+
+	@Override
+	public @Nullable List<FleetMember> takeFleetTurn(Connection connection, int groupKey, Duration wait,
+			Function<List<FleetMember>, MemberState> decision) throws SQLException {
+		return FleetMembership.takeTurn(connection, groupKey, wait, decision);
+	}
+
+}

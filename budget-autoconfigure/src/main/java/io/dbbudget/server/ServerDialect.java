@@ -1,0 +1,144 @@
+package io.dbbudget.server;
+
+import java.sql.Connection;
+import java.sql.SQLException;
+import java.time.Duration;
+import java.util.List;
+import java.util.Locale;
+import java.util.OptionalInt;
+import java.util.Properties;
+import java.util.function.Function;
+
+import io.dbbudget.budget.ServerLimits;
+import io.dbbudget.server.FleetMembership.FleetMember;
+import org.jspecify.annotations.Nullable;
+
+/**
+ * What db-budget asks of one kind of database server, each product's SQL behind one small
+ * interface: its limits, the errors by which it says it ended sessions, the driver property
+ * that names the application's sessions, the activity sample, the termination of idle
+ * sessions and fleet membership. {@link #forUrl(String)} finds the dialect of a JDBC URL.
+ *
+ * @author db-budget team
+ */
+public interface ServerDialect {
+
+	/**
+	 * The product's name, for messages.
+	 * @return for example {@code PostgreSQL}
+	 */
+	String name();
+
+	/**
+	 * Reads the server's connection limits.
+	 * @param connection where to read them
+	 * @return the limits, saying where each number came from
+	 * @throws SQLException if the server cannot be asked
+	 */
+	ServerLimits readLimits(Connection connection) throws SQLException;
+
+	/**
+	 * The errors by which the server says it ended sessions.
+	 * @return the errors
+	 */
+	EndedSessionStates endedSessionStates();
+
+	/**
+	 * The driver property that names the application's sessions.
+	 * @param jdbcUrl the pool's URL
+	 * @param properties the pool's data source properties
+	 * @param applicationName the name
+	 * @return the property to set, or {@code null} if the URL or the properties name the
+	 * sessions already
+	 */
+	@Nullable DriverProperty applicationNameProperty(String jdbcUrl, Properties properties, String applicationName);
+
+	/**
+	 * Reads what the server's sessions are doing.
+	 * @param connection where to read it
+	 * @return the activity
+	 * @throws SQLException if the server cannot be asked
+	 */
+	ServerActivity readActivity(Connection connection) throws SQLException;
+
+	/**
+	 * Ends the application's own sessions idle longer than the age.
+	 * @param connection a connection of the application
+	 * @param idleLongerThan the age
+	 * @return what was ended
+	 * @throws SQLException if the server cannot be asked
+	 */
+	IdleSessionTermination terminateIdleSessions(Connection connection, Duration idleLongerThan)
+			throws SQLException;
+
+	/**
+	 * Joins a fleet, see {@link FleetMembership#join(Connection, int)}.
+	 * @param connection the member's own connection
+	 * @param groupKey the group's key, {@link FleetMembership#groupKey(String)}
+	 * @return the slot taken, or empty if every slot is taken
+	 * @throws SQLException if the server cannot be asked
+	 */
+	OptionalInt joinFleet(Connection connection, int groupKey) throws SQLException;
+
+	/**
+	 * The members of a fleet, see {@link FleetMembership#members(Connection, int)}.
+	 * @param connection any connection to the group's database
+	 * @param groupKey the group's key
+	 * @return the members
+	 * @throws SQLException if the server cannot be asked
+	 */
+	List<FleetMember> fleetMembers(Connection connection, int groupKey) throws SQLException;
+
+	/**
+	 * One member's turn, see {@link FleetMembership#takeTurn}.
+	 * @param connection the member's own connection
+	 * @param groupKey the group's key
+	 * @param wait how long to wait for the turn
+	 * @param decision what to publish, given the members
+	 * @return the members read, or {@code null} if the turn could not be had in time
+	 * @throws SQLException if the server cannot be asked
+	 */
+	@Nullable List<FleetMember> takeFleetTurn(Connection connection, int groupKey, Duration wait,
+			Function<List<FleetMember>, MemberState> decision) throws SQLException;
+
+	/**
+	 * The dialect of a JDBC URL.
+	 * @param jdbcUrl the URL
+	 * @return the dialect, or {@code null} for a database db-budget does not know
+	 */
+	static @Nullable ServerDialect forUrl(@Nullable String jdbcUrl) {
+		if (jdbcUrl == null) {
+			return null;
+		}
+		String url = jdbcUrl.toLowerCase(Locale.ROOT);
+		if (url.startsWith("jdbc:postgresql:")) {
+			return PostgreSqlDialect.INSTANCE;
+		}
+		// MariaDB Connector/J also takes jdbc:mysql: with permitMysqlScheme
+		if (url.startsWith("jdbc:mysql:") || url.startsWith("jdbc:mariadb:")) {
+			return MySqlDialect.INSTANCE;
+		}
+		return null;
+	}
+
+	/**
+	 * The dialect of an open connection, from its URL.
+	 * @param connection the connection
+	 * @return the dialect, or {@code null} for a database db-budget does not know
+	 * @throws SQLException if the driver cannot say its URL
+	 */
+	static @Nullable ServerDialect of(Connection connection) throws SQLException {
+		return forUrl(connection.getMetaData().getURL());
+	}
+
+	/**
+	 * A driver property to set.
+	 *
+	 * @param name its name
+	 * @param value its value
+	 */
+	record DriverProperty(String name, String value) {
+
+	}
+
+}
