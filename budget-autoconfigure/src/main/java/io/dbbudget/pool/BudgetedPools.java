@@ -18,7 +18,7 @@ import io.dbbudget.budget.InvalidBudgetException;
 import io.dbbudget.budget.PoolOverBudgetException;
 import io.dbbudget.budget.PoolPlan;
 import io.dbbudget.budget.ServerOverrides;
-import io.dbbudget.server.EndedSessionStates;
+import io.dbbudget.server.ServerDialect;
 import org.apache.commons.logging.Log;
 import org.apache.commons.logging.LogFactory;
 import org.jspecify.annotations.Nullable;
@@ -35,7 +35,7 @@ public class BudgetedPools implements AutoCloseable {
 
 	private static final Log logger = LogFactory.getLog(BudgetedPools.class);
 
-	private static final String NO_POSTGRESQL_POOL = "no pool's URL is PostgreSQL and db.budget.max-connections is not set";
+	private static final String NO_KNOWN_DATABASE = "no pool's URL is PostgreSQL, MySQL or MariaDB and db.budget.max-connections is not set";
 
 	private final BudgetSettings settings;
 
@@ -54,7 +54,7 @@ public class BudgetedPools implements AutoCloseable {
 	// Asked once, before any pool is wrapped: a wrapped pool's bean no longer has Hikari's type
 	private @Nullable List<String> poolNames;
 
-	// Pools that take no share of any server: not PostgreSQL, and no limit configured
+	// Pools that take no share of any server: a database db-budget cannot ask, and no limit configured
 	private final Set<String> outsidePools = new HashSet<>();
 
 	private final Map<String, ServerPools> serversByKey = new LinkedHashMap<>();
@@ -130,8 +130,9 @@ public class BudgetedPools implements AutoCloseable {
 			if (this.applicationName != null) {
 				ApplicationName.apply(dataSource, this.applicationName);
 			}
-			if (ServerProbe.isPostgreSql(dataSource)) {
-				EndedSessionOverride.watch(name, dataSource, EndedSessionStates.POSTGRESQL);
+			ServerDialect dialect = ServerDialect.forUrl(dataSource.getJdbcUrl());
+			if (dialect != null) {
+				EndedSessionOverride.watch(name, dataSource, dialect.endedSessionStates());
 			}
 		}
 		if (this.poolNames == null) {
@@ -140,13 +141,12 @@ public class BudgetedPools implements AutoCloseable {
 		ServerOverrides overrides = this.serverOverrides.get(name);
 		boolean limitConfigured = this.settings.maxConnections() != null
 				|| (overrides != null && overrides.maxConnections() != null);
-		if (!limitConfigured && !ServerProbe.isPostgreSql(dataSource)) {
-			// Only a PostgreSQL server can tell its limit
-			logger.info("db-budget: pool '" + name + "' is outside the budget: its URL is not PostgreSQL and "
-					+ "db.budget.max-connections is not set");
+		if (!limitConfigured && ServerDialect.forUrl(dataSource.getJdbcUrl()) == null) {
+			logger.info("db-budget: pool '" + name + "' is outside the budget: db-budget cannot ask its database for "
+					+ "its limits (it asks PostgreSQL, MySQL and MariaDB) and db.budget.max-connections is not set");
 			this.outsidePools.add(name);
 			if (this.servers.isEmpty()) {
-				this.budgetOffReason = NO_POSTGRESQL_POOL;
+				this.budgetOffReason = NO_KNOWN_DATABASE;
 			}
 			reshapeAll();
 			return null;

@@ -158,9 +158,14 @@ public record ServerAddress(String scheme, List<String> hosts, String database) 
 		return text.substring(0, end);
 	}
 
+	/**
+	 * The server's hosts, as logs and the endpoint show them: not its database, which names
+	 * the application's data and often its role.
+	 * @return the hosts
+	 */
 	@Override
 	public String toString() {
-		return String.join(",", this.hosts) + (this.database.isEmpty() ? "" : "/" + this.database);
+		return String.join(",", this.hosts);
 	}
 
 }

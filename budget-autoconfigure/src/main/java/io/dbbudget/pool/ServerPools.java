@@ -141,7 +141,7 @@ public class ServerPools implements AutoCloseable {
 
 	private void plan(HikariDataSource first) {
 		Integer maxConnections = this.settings.maxConnections();
-		ServerProbe probe = ServerProbe.isPostgreSql(first) ? ServerProbe.of(first, this.applicationName) : null;
+		ServerProbe probe = ServerProbe.of(first, this.applicationName);
 		if (this.fleetSettings != null) {
 			startFleet(probe);
 		}
@@ -164,8 +164,8 @@ public class ServerPools implements AutoCloseable {
 
 	private void startFleet(@Nullable ServerProbe probe) {
 		if (probe == null) {
-			logger.warn("db-budget: fleet coordination is off: it counts the fleet on a PostgreSQL server, and the "
-					+ "DataSource URL is not PostgreSQL");
+			logger.warn("db-budget: fleet coordination is off for " + this.address + ": it counts the fleet on a "
+					+ "PostgreSQL, MySQL or MariaDB server, and the DataSource URL is none of them");
 			return;
 		}
 		this.joiningFleet = true;

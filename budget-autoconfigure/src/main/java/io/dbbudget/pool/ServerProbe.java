@@ -1,8 +1,9 @@
 package io.dbbudget.pool;
 
+import java.sql.Connection;
 import java.sql.SQLException;
+import java.time.Duration;
 import java.util.List;
-import java.util.Locale;
 import java.util.Properties;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.Consumer;
@@ -13,7 +14,8 @@ import com.zaxxer.hikari.HikariDataSource;
 import com.zaxxer.hikari.util.DriverDataSource;
 import io.dbbudget.advisor.ServerSettings;
 import io.dbbudget.budget.ServerLimits;
-import io.dbbudget.server.ServerLimitsReader;
+import io.dbbudget.server.ServerDialect;
+import io.dbbudget.server.ServerDialect.DriverProperty;
 import org.jspecify.annotations.Nullable;
 
 /**
@@ -27,43 +29,60 @@ import org.jspecify.annotations.Nullable;
  */
 final class ServerProbe {
 
-	private static final String CONNECT_TIMEOUT_SECONDS = "5";
+	private static final Duration CONNECT_TIMEOUT = Duration.ofSeconds(5);
 
-	private static final String SOCKET_TIMEOUT_SECONDS = "10";
+	private static final Duration READ_TIMEOUT = Duration.ofSeconds(10);
+
+	private final ServerDialect dialect;
 
 	private final DataSource server;
 
 	private final List<DataSource> hosts;
 
-	private ServerProbe(DataSource server, List<DataSource> hosts) {
+	private ServerProbe(ServerDialect dialect, DataSource server, List<DataSource> hosts) {
+		this.dialect = dialect;
 		this.server = server;
 		this.hosts = hosts;
 	}
 
-	static boolean isPostgreSql(HikariDataSource dataSource) {
-		String url = dataSource.getJdbcUrl();
-		return url != null && url.toLowerCase(Locale.ROOT).startsWith("jdbc:postgresql:");
-	}
-
-	static ServerProbe of(HikariDataSource dataSource, @Nullable String applicationName) {
+	/**
+	 * The probe of a pool's server.
+	 * @param dataSource the pool
+	 * @param applicationName the name db-budget's own sessions carry, if any
+	 * @return the probe, or {@code null} if db-budget cannot ask the pool's database
+	 */
+	static @Nullable ServerProbe of(HikariDataSource dataSource, @Nullable String applicationName) {
+		ServerDialect dialect = ServerDialect.forUrl(dataSource.getJdbcUrl());
+		if (dialect == null) {
+			return null;
+		}
 		Properties properties = new Properties();
 		properties.putAll(dataSource.getDataSourceProperties());
-		properties.setProperty("connectTimeout", CONNECT_TIMEOUT_SECONDS);
-		properties.setProperty("loginTimeout", CONNECT_TIMEOUT_SECONDS);
-		properties.setProperty("socketTimeout", SOCKET_TIMEOUT_SECONDS);
-		if (applicationName != null && !properties.containsKey(ApplicationName.PROPERTY)) {
-			properties.setProperty(ApplicationName.PROPERTY, applicationName);
+		dialect.setTimeouts(properties, CONNECT_TIMEOUT, READ_TIMEOUT);
+		if (applicationName != null) {
+			DriverProperty name = dialect.applicationNameProperty(dataSource.getJdbcUrl(), properties, applicationName);
+			if (name != null) {
+				properties.setProperty(name.name(), name.value());
+			}
 		}
 		DataSource server = unpooled(dataSource, dataSource.getJdbcUrl(), properties);
 		List<String> hostUrls = ServerAddress.singleHostUrls(dataSource.getJdbcUrl());
 		List<DataSource> hosts = (hostUrls.size() > 1)
 				? hostUrls.stream().map((url) -> unpooled(dataSource, url, properties)).toList() : List.of(server);
-		return new ServerProbe(server, hosts);
+		return new ServerProbe(dialect, server, hosts);
 	}
 
 	private static DataSource unpooled(HikariDataSource dataSource, String url, Properties properties) {
 		return new DriverDataSource(url, dataSource.getDriverClassName(), properties, dataSource.getUsername(),
 				dataSource.getPassword());
+	}
+
+	/**
+	 * The database the server speaks.
+	 * @return its dialect
+	 */
+	ServerDialect dialect() {
+		return this.dialect;
 	}
 
 	/**
@@ -76,7 +95,8 @@ final class ServerProbe {
 
 	/**
 	 * Reads the server's limits, and its settings for the advisor.
-	 * @param settingsRead called with the settings of the host whose limits are kept
+	 * @param settingsRead called with the settings of the host whose limits are kept, where
+	 * the advisor knows the server's settings
 	 * @return the limits, the smallest among the hosts that answered
 	 * @throws SQLException if no host answered
 	 */
@@ -85,7 +105,7 @@ final class ServerProbe {
 		SQLException failure = null;
 		for (DataSource host : this.hosts) {
 			try {
-				Reading reading = Reading.of(host);
+				Reading reading = read(host);
 				if (smallest == null || reading.usable() < smallest.usable()) {
 					smallest = reading;
 				}
@@ -97,17 +117,21 @@ final class ServerProbe {
 		if (smallest == null) {
 			throw failure;
 		}
-		settingsRead.accept(smallest.settings());
+		if (smallest.settings() != null) {
+			settingsRead.accept(smallest.settings());
+		}
 		return smallest.limits();
 	}
 
-	private record Reading(ServerLimits limits, ServerSettings settings) {
-
-		static Reading of(DataSource host) throws SQLException {
-			AtomicReference<ServerSettings> settings = new AtomicReference<>();
-			ServerLimits limits = ServerLimitsReader.read(host, settings::set);
+	private Reading read(DataSource host) throws SQLException {
+		AtomicReference<ServerSettings> settings = new AtomicReference<>();
+		try (Connection connection = host.getConnection()) {
+			ServerLimits limits = this.dialect.readLimits(connection, settings::set);
 			return new Reading(limits, settings.get());
 		}
+	}
+
+	private record Reading(ServerLimits limits, @Nullable ServerSettings settings) {
 
 		int usable() {
 			return this.limits.usableConnections();

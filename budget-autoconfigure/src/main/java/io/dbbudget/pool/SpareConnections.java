@@ -8,6 +8,7 @@ import java.sql.SQLException;
 import com.zaxxer.hikari.HikariDataSource;
 import io.dbbudget.pool.BudgetedPools.BudgetedPool;
 import io.dbbudget.server.ConnectionSource;
+import io.dbbudget.server.ServerDialect;
 import org.jspecify.annotations.Nullable;
 
 /**
@@ -82,7 +83,7 @@ public class SpareConnections implements ConnectionSource {
 	private @Nullable BudgetedPool firstPostgreSqlPool() {
 		return this.budgetedPools.getPools()
 			.stream()
-			.filter((pool) -> ServerProbe.isPostgreSql(pool.dataSource()))
+			.filter((pool) -> ServerDialect.forUrl(pool.dataSource().getJdbcUrl()) != null)
 			.findFirst()
 			.orElse(null);
 	}

@@ -33,6 +33,13 @@ final class MySqlDialect implements ServerDialect {
 	}
 
 	@Override
+	public void setTimeouts(Properties properties, Duration connect, Duration read) {
+		// Both MySQL Connector/J and MariaDB Connector/J take milliseconds
+		properties.setProperty("connectTimeout", String.valueOf(connect.toMillis()));
+		properties.setProperty("socketTimeout", String.valueOf(read.toMillis()));
+	}
+
+	@Override
 	public ServerLimits readLimits(Connection connection) throws SQLException {
 		return MySqlLimitsReader.read(connection);
 	}

@@ -7,8 +7,10 @@ import java.util.List;
 import java.util.Locale;
 import java.util.OptionalInt;
 import java.util.Properties;
+import java.util.function.Consumer;
 import java.util.function.Function;
 
+import io.dbbudget.advisor.ServerSettings;
 import io.dbbudget.budget.ServerLimits;
 import io.dbbudget.server.FleetMembership.FleetMember;
 import org.jspecify.annotations.Nullable;
@@ -31,6 +33,21 @@ final class PostgreSqlDialect implements ServerDialect {
 	@Override
 	public String name() {
 		return "PostgreSQL";
+	}
+
+	@Override
+	public void setTimeouts(Properties properties, Duration connect, Duration read) {
+		// pgjdbc takes whole seconds
+		properties.setProperty("connectTimeout", String.valueOf(Math.max(1, connect.toSeconds())));
+		properties.setProperty("loginTimeout", String.valueOf(Math.max(1, connect.toSeconds())));
+		properties.setProperty("socketTimeout", String.valueOf(Math.max(1, read.toSeconds())));
+	}
+
+	@Override
+	public ServerLimits readLimits(Connection connection, Consumer<ServerSettings> settings) throws SQLException {
+		ServerLimits limits = ServerLimitsReader.read(connection);
+		settings.accept(ServerSettingsReader.read(connection));
+		return limits;
 	}
 
 	@Override

@@ -7,8 +7,10 @@ import java.util.List;
 import java.util.Locale;
 import java.util.OptionalInt;
 import java.util.Properties;
+import java.util.function.Consumer;
 import java.util.function.Function;
 
+import io.dbbudget.advisor.ServerSettings;
 import io.dbbudget.budget.ServerLimits;
 import io.dbbudget.server.FleetMembership.FleetMember;
 import org.jspecify.annotations.Nullable;
@@ -28,6 +30,27 @@ public interface ServerDialect {
 	 * @return for example {@code PostgreSQL}
 	 */
 	String name();
+
+	/**
+	 * Sets the driver's connect, login and read timeouts, for db-budget's own short-lived
+	 * connections that must never hold start-up long on a server that does not answer.
+	 * @param properties the driver properties to set them in
+	 * @param connect how long to wait to connect and log in
+	 * @param read how long to wait for an answer
+	 */
+	void setTimeouts(Properties properties, Duration connect, Duration read);
+
+	/**
+	 * Reads the server's limits and the settings the advisor checks on one connection.
+	 * @param connection the connection
+	 * @param settings called with the server's settings where the advisor knows them
+	 * @return the limits
+	 * @throws SQLException if the server cannot be asked
+	 */
+	default ServerLimits readLimits(Connection connection, Consumer<ServerSettings> settings)
+			throws SQLException {
+		return readLimits(connection);
+	}
 
 	/**
 	 * Reads the server's connection limits.

@@ -4,11 +4,9 @@ import java.sql.Connection;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Statement;
-import java.util.function.Consumer;
 
 import javax.sql.DataSource;
 
-import io.dbbudget.advisor.ServerSettings;
 import io.dbbudget.budget.ServerLimits;
 
 /**
@@ -56,21 +54,6 @@ public final class ServerLimitsReader {
 			result.next();
 			return new ServerLimits(result.getInt(1), result.getInt(2) + result.getInt(3), result.getInt(4),
 					result.getInt(5), ServerLimits.Source.SERVER);
-		}
-	}
-
-	/**
-	 * Opens one connection, reads the limits and the server's settings, and closes it.
-	 * @param dataSource where to connect: a plain, unpooled DataSource
-	 * @param settings called with the server's settings, on the caller's thread
-	 * @return the server's limits
-	 * @throws SQLException if the server cannot be reached or asked
-	 */
-	public static ServerLimits read(DataSource dataSource, Consumer<ServerSettings> settings) throws SQLException {
-		try (Connection connection = dataSource.getConnection()) {
-			ServerLimits limits = read(connection);
-			settings.accept(ServerSettingsReader.read(connection));
-			return limits;
 		}
 	}
 

@@ -305,22 +305,23 @@ class DbBudgetAutoConfigurationTests {
 	}
 
 	@Test
-	void nonPostgreSqlPoolWithoutMaxConnectionsIsLeftAlone(CapturedOutput output) {
+	void poolOnADatabaseThatCannotBeAskedWithoutMaxConnectionsIsLeftAlone(CapturedOutput output) {
 		new ApplicationContextRunner().withConfiguration(AutoConfigurations.of(DbBudgetAutoConfiguration.class))
-			.withUserConfiguration(MariaDbPoolConfiguration.class)
+			.withUserConfiguration(H2PoolConfiguration.class)
 			.run((context) -> {
 				assertThat(context.getBean(HikariDataSource.class).getMaximumPoolSize()).isEqualTo(20);
-				assertThat(output).contains("db-budget: pool 'dataSource' is outside the budget: its URL is not "
-						+ "PostgreSQL and db.budget.max-connections is not set");
-				assertThat(context.getBean(BudgetedPools.class).describe())
-					.endsWith("budget off, no pool's URL is PostgreSQL and db.budget.max-connections is not set");
+				assertThat(output).contains("db-budget: pool 'dataSource' is outside the budget: db-budget cannot ask "
+						+ "its database for its limits (it asks PostgreSQL, MySQL and MariaDB) and "
+						+ "db.budget.max-connections is not set");
+				assertThat(context.getBean(BudgetedPools.class).describe()).endsWith(
+						"budget off, no pool's URL is PostgreSQL, MySQL or MariaDB and db.budget.max-connections is not set");
 			});
 	}
 
 	@Test
-	void nonPostgreSqlPoolWithMaxConnectionsGetsTheArithmetic() {
+	void poolOnADatabaseThatCannotBeAskedWithMaxConnectionsGetsTheArithmetic() {
 		new ApplicationContextRunner().withConfiguration(AutoConfigurations.of(DbBudgetAutoConfiguration.class))
-			.withUserConfiguration(MariaDbPoolConfiguration.class)
+			.withUserConfiguration(H2PoolConfiguration.class)
 			.withPropertyValues("db.budget.max-connections=30", "db.budget.instances=5")
 			.run((context) -> assertThat(context.getBean(DataSource.class).unwrap(HikariDataSource.class)
 				.getMaximumPoolSize()).isEqualTo(6));
@@ -387,11 +388,11 @@ class DbBudgetAutoConfigurationTests {
 	}
 
 	@Configuration(proxyBeanMethods = false)
-	static class MariaDbPoolConfiguration {
+	static class H2PoolConfiguration {
 
 		@Bean
 		HikariDataSource dataSource() {
-			return pool("jdbc:mariadb://127.0.0.1:3306/test", 20);
+			return pool("jdbc:h2:mem:budget-auto-configuration", 20);
 		}
 
 	}

@@ -84,7 +84,7 @@ class MixedDatabasePoolsTests {
 			try (Connection connection = primary.getConnection()) {
 				assertThat(connection.getMetaData().getDatabaseProductName()).isEqualTo("H2");
 			}
-			assertThat(output).contains("db-budget: pool 'local' is outside the budget: its URL is not PostgreSQL")
+			assertThat(output).contains("db-budget: pool 'local' is outside the budget: db-budget cannot ask its database")
 				.doesNotContain("budget off")
 				.contains("pool 'orders': requested " + REQUESTED + " -> " + ROLE_LIMIT);
 		});

@@ -93,8 +93,8 @@ class SeveralServersBudgetTests {
 			assertThat(servers).extracting((server) -> server.getBudget().server().maxConnections())
 				.containsExactly(40, 20);
 			assertThat(output).contains("db-budget plan (mode enforce): 2 servers, each its own budget")
-				.contains("server 127.0.0.1:" + primary.port() + "/orders")
-				.contains("server 127.0.0.1:" + replica.port() + "/orders")
+				.contains("server 127.0.0.1:" + primary.port() + "\n")
+				.contains("server 127.0.0.1:" + replica.port() + "\n")
 				.contains("pool 'replicaDataSource': requested 20 -> 3 (budget 3, lowered to budget)");
 		});
 	}
@@ -135,7 +135,7 @@ class SeveralServersBudgetTests {
 				assertThat(maximumPoolSize(context.getBean("primaryDataSource", DataSource.class))).isEqualTo(8);
 				assertThat(maximumPoolSize(replicaDataSource)).isEqualTo(1);
 				assertThat(output).contains("server 127.0.0.1:" + replica.port()
-						+ "/orders: waiting for the server's limits, pools held at min-pool-size 1");
+						+ ": waiting for the server's limits, pools held at min-pool-size 1");
 				replica.start();
 				ServerPools replicaServer = context.getBean(BudgetedPools.class).getServers().get(1);
 				await().atMost(Duration.ofSeconds(40)).until(() -> replicaServer.getBudget() != null);

@@ -14,7 +14,7 @@ class ServerAddressTests {
 		ServerAddress address = ServerAddress.of("jdbc:postgresql://DB.example.com:5433/orders?sslmode=require");
 		assertThat(address.hosts()).containsExactly("db.example.com:5433");
 		assertThat(address.database()).isEqualTo("orders");
-		assertThat(address).hasToString("db.example.com:5433/orders");
+		assertThat(address).hasToString("db.example.com:5433");
 	}
 
 	@Test

@@ -333,7 +333,7 @@ public class DbConnectionsEndpoint {
 	/**
 	 * One server the pools reach and its budget.
 	 *
-	 * @param server its hosts and database, as in the pools' URL
+	 * @param server its hosts and ports
 	 * @param pools the pools that reach it
 	 * @param budget its budget, or {@code null} while its limits are not known
 	 * @param fleet what this instance knows of its fleet on this server, or {@code null} when
