@@ -4,8 +4,8 @@ package io.dbbudget.budget;
  * What the server allows: its connection limit, the slots it keeps for itself and the limits
  * set on the database and the role the pools connect with.
  *
- * @param maxConnections the server's {@code max_connections}, or the configured
- * {@code db.budget.max-connections}
+ * @param maxConnections the server's {@code max_connections}, the configured
+ * {@code db.budget.max-connections}, or PgBouncer's {@code max_client_conn}
  * @param serverReservedConnections slots only superusers (or {@code pg_use_reserved_connections}
  * members) may use: {@code superuser_reserved_connections} plus {@code reserved_connections}
  * @param databaseConnectionLimit {@code pg_database.datconnlimit}, or {@link #NO_LIMIT}
@@ -59,7 +59,14 @@ public record ServerLimits(int maxConnections, int serverReservedConnections, in
 		/**
 		 * Read from the server.
 		 */
-		SERVER
+		SERVER,
+
+		/**
+		 * Read from PgBouncer's admin console: {@code max_client_conn}, and the limits that
+		 * cap a client in session mode (as database and role limits). PgBouncer keeps no
+		 * reserved slots.
+		 */
+		PGBOUNCER
 
 	}
 

@@ -240,16 +240,25 @@ public class DbConnectionsEndpoint {
 	}
 
 	private static Map<String, String> sources(Budget budget, BudgetSettings settings) {
-		boolean fromServer = budget.server().source() == ServerLimits.Source.SERVER;
+		ServerLimits.Source source = budget.server().source();
 		Map<String, String> sources = new LinkedHashMap<>();
-		String maxConnections = settings.property("max-connections");
-		sources.put("serverMaxConnections", fromServer ? "server: max_connections" : maxConnections);
-		sources.put("serverReservedConnections",
-				fromServer ? "server: superuser_reserved_connections + reserved_connections"
-						: "not asked, " + maxConnections + " is set");
-		if (fromServer) {
+		if (source == ServerLimits.Source.PGBOUNCER) {
+			sources.put("serverMaxConnections", "PgBouncer: max_client_conn");
+			sources.put("serverReservedConnections", "PgBouncer keeps none");
+			sources.put("databaseConnectionLimit", "PgBouncer, session mode: the database's max_db_connections");
+			sources.put("roleConnectionLimit",
+					"PgBouncer, session mode: the database's pool_size + reserve_pool, at most max_user_connections");
+		}
+		else if (source == ServerLimits.Source.SERVER) {
+			sources.put("serverMaxConnections", "server: max_connections");
+			sources.put("serverReservedConnections", "server: superuser_reserved_connections + reserved_connections");
 			sources.put("databaseConnectionLimit", "server: pg_database.datconnlimit");
 			sources.put("roleConnectionLimit", "server: pg_roles.rolconnlimit");
+		}
+		else {
+			String maxConnections = settings.property("max-connections");
+			sources.put("serverMaxConnections", maxConnections);
+			sources.put("serverReservedConnections", "not asked, " + maxConnections + " is set");
 		}
 		sources.put("usableConnections", "serverMaxConnections - serverReservedConnections, "
 				+ "at most databaseConnectionLimit and roleConnectionLimit");
