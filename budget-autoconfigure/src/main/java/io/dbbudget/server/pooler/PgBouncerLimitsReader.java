@@ -1,6 +1,9 @@
 package io.dbbudget.server.pooler;
 
 import java.sql.Connection;
+import java.sql.Driver;
+import java.sql.DriverManager;
+import java.sql.DriverPropertyInfo;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Statement;
@@ -11,7 +14,6 @@ import java.util.StringJoiner;
 
 import io.dbbudget.budget.ServerLimits;
 import org.jspecify.annotations.Nullable;
-import org.postgresql.Driver;
 
 /**
  * Reads PgBouncer's limits for a pool from PgBouncer's admin console: the virtual database
@@ -54,13 +56,11 @@ public final class PgBouncerLimitsReader {
 	 * other than PgBouncer's own {@code 08P01}): like a server that is down, it may answer later
 	 */
 	public static PgBouncerLimits read(String jdbcUrl, Properties properties) throws SQLException {
-		Properties parsed = Driver.parseURL(jdbcUrl, properties);
-		if (parsed == null) {
-			return PgBouncerLimits.unreadable("'" + jdbcUrl + "' is not a PostgreSQL JDBC URL");
-		}
+		Driver driver = DriverManager.getDriver(jdbcUrl);
+		Properties parsed = parse(driver, jdbcUrl, properties);
 		String database = parsed.getProperty("PGDBNAME");
 		String user = parsed.getProperty("user");
-		try (Connection console = openConsole(parsed)) {
+		try (Connection console = openConsole(driver, parsed)) {
 			return read(console, database, user);
 		}
 		catch (SQLException ex) {
@@ -71,7 +71,18 @@ public final class PgBouncerLimitsReader {
 		}
 	}
 
-	private static Connection openConsole(Properties parsed) throws SQLException {
+	// pgjdbc's own reading of the URL (hosts, ports, database, parameters) over the properties
+	private static Properties parse(Driver driver, String jdbcUrl, Properties properties) throws SQLException {
+		Properties parsed = new Properties();
+		for (DriverPropertyInfo property : driver.getPropertyInfo(jdbcUrl, properties)) {
+			if (property.value != null) {
+				parsed.setProperty(property.name, property.value);
+			}
+		}
+		return parsed;
+	}
+
+	private static Connection openConsole(Driver driver, Properties parsed) throws SQLException {
 		Properties console = new Properties();
 		console.putAll(parsed);
 		// The console runs only simple queries, and refuses pgjdbc's SET extra_float_digits
@@ -79,11 +90,10 @@ public final class PgBouncerLimitsReader {
 		// no SET on a replication connection, and PgBouncer's console ignores the parameter
 		console.setProperty("preferQueryMode", "simple");
 		console.setProperty("replication", "database");
-		Connection connection = new Driver().connect(consoleUrl(parsed), console);
-		if (connection == null) {
-			throw new SQLException("pgjdbc refused the console URL " + consoleUrl(parsed));
-		}
-		return connection;
+		// The console is neither a primary nor a standby: the pool's choice among its hosts
+		// cannot be checked there
+		console.setProperty("targetServerType", "any");
+		return driver.connect(consoleUrl(parsed), console);
 	}
 
 	private static String consoleUrl(Properties parsed) {

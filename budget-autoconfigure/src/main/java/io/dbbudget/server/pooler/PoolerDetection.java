@@ -5,8 +5,6 @@ import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Statement;
 
-import org.postgresql.PGConnection;
-
 /**
  * Tells whether a connection reaches PostgreSQL through a pooler such as PgBouncer. PostgreSQL
  * sends each client its backend's process id in the {@code BackendKeyData} of the login (the
@@ -21,23 +19,36 @@ import org.postgresql.PGConnection;
  */
 public final class PoolerDetection {
 
+	// pgjdbc is the application's dependency, not db-budget's: named, not linked
+	private static final String PG_CONNECTION = "org.postgresql.PGConnection";
+
 	private PoolerDetection() {
 	}
 
 	/**
 	 * Whether a PostgreSQL connection goes through a pooler.
 	 * @param connection an open pgjdbc connection, or a wrapper of one (such as Hikari's) that
-	 * unwraps to {@link PGConnection}; in auto-commit mode or outside a transaction, since the
-	 * check runs one query
+	 * unwraps to {@code org.postgresql.PGConnection}
 	 * @return {@code true} if the backend the query ran on is not the one the login named
 	 * @throws SQLException if the connection is not a pgjdbc connection, or the query fails
 	 */
 	public static boolean isPooled(Connection connection) throws SQLException {
-		int loginPid = connection.unwrap(PGConnection.class).getBackendPID();
+		int loginPid = loginPid(connection);
 		try (Statement statement = connection.createStatement();
 				ResultSet result = statement.executeQuery("SELECT pg_backend_pid()")) {
 			result.next();
 			return result.getInt(1) != loginPid;
+		}
+	}
+
+	private static int loginPid(Connection connection) throws SQLException {
+		try {
+			Class<?> type = Class.forName(PG_CONNECTION, false, connection.getClass().getClassLoader());
+			return (int) type.getMethod("getBackendPID").invoke(connection.unwrap(type));
+		}
+		catch (ReflectiveOperationException ex) {
+			throw new SQLException("Not a pgjdbc connection, cannot tell whether it goes through a pooler: " + ex,
+					ex);
 		}
 	}
 
