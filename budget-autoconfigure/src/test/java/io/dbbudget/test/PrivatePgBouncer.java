@@ -28,10 +28,9 @@ import io.dbbudget.embedded.PostgresPrograms;
 /**
  * A private PgBouncer in front of a {@link PrivateServer}, on a free port of {@code 127.0.0.1},
  * in session pooling mode unless told otherwise. Clients log in as any user
- * ({@code auth_type = any}, under which PgBouncer also lets anyone use its admin console), or,
- * once {@link Builder#users(String...) users} are named, only as one of those, without a
- * password ({@code auth_type = trust}), so that {@code admin_users} and {@code stats_users}
- * decide who may use the console. PgBouncer logs in to the server as its superuser. Needs the {@code pgbouncer} program (Debian package
+ * ({@code auth_type = any}), or, once {@link Builder#users(String...) users} are named, only as
+ * one of those, without a password ({@code auth_type = trust}). {@code admin_users} and
+ * {@code stats_users} decide who may use the admin console. PgBouncer logs in to the server as its superuser. Needs the {@code pgbouncer} program (Debian package
  * {@code pgbouncer}); it refuses to run as root, so as root it runs as the {@code postgres} user.
  * <pre class="code">
  * try (PrivatePgBouncer bouncer = PrivatePgBouncer.builder(server).database("app", "pool_size=1").start()) {
@@ -86,8 +85,7 @@ public final class PrivatePgBouncer implements AutoCloseable {
 
 	/**
 	 * Runs a command on PgBouncer's admin console, such as {@code DISABLE app}.
-	 * @param user a user allowed to run it: under {@code auth_type = any} anyone, otherwise one
-	 * of the {@code admin_users}
+	 * @param user one of the {@code admin_users}
 	 * @param command the command
 	 * @throws SQLException if PgBouncer refuses it
 	 */
