@@ -14,8 +14,8 @@ import com.zaxxer.hikari.HikariDataSource;
 import io.dbbudget.retry.RetryingDataSourceTests.RecordingListener;
 import io.dbbudget.test.PrivatePgBouncer;
 import io.dbbudget.test.PrivateServer;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.AutoClose;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
@@ -40,8 +40,10 @@ class PgBouncerErrorsTests {
 	private static final RetrySettings THIRTY_ATTEMPTS = new RetrySettings(30, Duration.ofMillis(200), 2.0,
 			Duration.ofSeconds(1), false);
 
+	@AutoClose
 	private static PrivateServer server;
 
+	@AutoClose
 	private static PrivatePgBouncer pgBouncer;
 
 	private final RecordingListener listener = new RecordingListener();
@@ -58,16 +60,6 @@ class PgBouncerErrorsTests {
 			.setting("query_wait_timeout", "1")
 			.setting("admin_users", "admin")
 			.start();
-	}
-
-	@AfterAll
-	static void stop() {
-		try {
-			pgBouncer.close();
-		}
-		finally {
-			server.close();
-		}
 	}
 
 	@AfterEach

@@ -284,28 +284,23 @@ public final class PrivatePgBouncer implements AutoCloseable {
 			all.put("unix_socket_dir", "");
 			ini.append("[pgbouncer]\n");
 			all.forEach((name, value) -> ini.append(name).append(" = ").append(value).append('\n'));
-			Path configuration = directory.resolve("pgbouncer.ini");
-			try {
-				Files.writeString(configuration, ini, StandardCharsets.UTF_8);
-			}
-			catch (IOException ex) {
-				throw new UncheckedIOException("Could not write " + configuration, ex);
-			}
-			return configuration;
+			return write(directory.resolve("pgbouncer.ini"), ini);
 		}
 
 		// trust: no password is checked, but the user must be in the file
 		private Path writeUsers(Path directory) {
 			StringBuilder lines = new StringBuilder();
 			this.users.forEach((user) -> lines.append('"').append(user).append("\" \"\"\n"));
-			Path file = directory.resolve("users.txt");
+			return write(directory.resolve("users.txt"), lines);
+		}
+
+		private static Path write(Path file, CharSequence text) {
 			try {
-				Files.writeString(file, lines, StandardCharsets.UTF_8);
+				return Files.writeString(file, text, StandardCharsets.UTF_8);
 			}
 			catch (IOException ex) {
 				throw new UncheckedIOException("Could not write " + file, ex);
 			}
-			return file;
 		}
 
 		private static void awaitListening(Process process, int port, Path log) {

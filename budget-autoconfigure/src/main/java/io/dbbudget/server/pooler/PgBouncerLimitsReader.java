@@ -51,9 +51,11 @@ public final class PgBouncerLimitsReader {
 	 * @param properties the pool's connection properties, with {@code user} and
 	 * {@code password} (timeouts and TLS settings apply to the console connection too)
 	 * @return the limits and pool mode, or why they cannot be read: the user may not read the
-	 * console, it is not PgBouncer's, or it does not know the database
-	 * @throws SQLException if PgBouncer cannot be reached at all (SQLSTATE class {@code 08}
-	 * other than PgBouncer's own {@code 08P01}): like a server that is down, it may answer later
+	 * console, no PgBouncer console answers (another pooler), or PgBouncer does not know the
+	 * pool's database
+	 * @throws SQLException any other failure, as the driver reports it: PgBouncer down, full or
+	 * shutting down may answer later (tell such failures apart with
+	 * {@code TransientFailures.isTransient}), anything else will not
 	 */
 	public static PgBouncerLimits read(String jdbcUrl, Properties properties) throws SQLException {
 		Driver driver = DriverManager.getDriver(jdbcUrl);
@@ -64,10 +66,11 @@ public final class PgBouncerLimitsReader {
 			return read(console, database, user);
 		}
 		catch (SQLException ex) {
-			if (isUnreachable(ex)) {
+			String refusal = refusal(ex, user);
+			if (refusal == null) {
 				throw ex;
 			}
-			return PgBouncerLimits.unreadable(refusal(ex, user));
+			return PgBouncerLimits.unreadable(refusal);
 		}
 	}
 
@@ -177,19 +180,18 @@ public final class PgBouncerLimitsReader {
 		return (value > 0) ? value : ServerLimits.NO_LIMIT;
 	}
 
-	private static boolean isUnreachable(SQLException ex) {
-		String state = ex.getSQLState();
-		return state != null && state.startsWith("08") && !"08P01".equals(state);
-	}
-
-	private static String refusal(SQLException ex, String user) {
+	// The answers that will not change by asking again; anything else (PgBouncer down, full,
+	// restarting) is the caller's to classify
+	private static @Nullable String refusal(SQLException ex, String user) {
 		String message = String.valueOf(ex.getMessage());
 		if (message.contains("not allowed") || message.contains("admin access needed")) {
 			return "user '" + user + "' may not read PgBouncer's admin console: it is in neither stats_users nor "
 					+ "admin_users of pgbouncer.ini";
 		}
-		return "PgBouncer's admin console '" + CONSOLE_DATABASE + "' did not answer SHOW CONFIG, SHOW DATABASES "
-				+ "and SHOW USERS: " + message;
+		if ("3D000".equals(ex.getSQLState())) {
+			return "no PgBouncer admin console answers there: " + message;
+		}
+		return null;
 	}
 
 }

@@ -1,12 +1,14 @@
 package io.dbbudget.server.pooler;
 
+import java.sql.Connection;
+import java.sql.DriverManager;
 import java.sql.SQLException;
 import java.util.Properties;
 
 import io.dbbudget.budget.ServerLimits;
 import io.dbbudget.test.PrivatePgBouncer;
 import io.dbbudget.test.PrivateServer;
-import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.AutoClose;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
@@ -21,8 +23,10 @@ import static org.assertj.core.api.Assertions.assertThatExceptionOfType;
  */
 class PgBouncerLimitsReaderTests {
 
+	@AutoClose
 	private static PrivateServer server;
 
+	@AutoClose
 	private static PrivatePgBouncer pgBouncer;
 
 	@BeforeAll
@@ -36,16 +40,6 @@ class PgBouncerLimitsReaderTests {
 			.statsUsers("watcher")
 			.adminUsers("boss")
 			.start();
-	}
-
-	@AfterAll
-	static void stop() {
-		try {
-			pgBouncer.close();
-		}
-		finally {
-			server.close();
-		}
 	}
 
 	@Test
@@ -123,8 +117,7 @@ class PgBouncerLimitsReaderTests {
 		PgBouncerLimits read = PgBouncerLimitsReader.read(server.jdbcUrl("postgres"), user(server.username()));
 		assertThat(read.isReadable()).isFalse();
 		assertThat(read.unreadableReason())
-			.startsWith("PgBouncer's admin console 'pgbouncer' did not answer SHOW CONFIG, SHOW DATABASES and SHOW USERS")
-			.contains("\"pgbouncer\"");
+			.isEqualTo("no PgBouncer admin console answers there: FATAL: database \"pgbouncer\" does not exist");
 	}
 
 	@Test
@@ -134,6 +127,22 @@ class PgBouncerLimitsReaderTests {
 		assertThatExceptionOfType(SQLException.class)
 			.isThrownBy(() -> PgBouncerLimitsReader.read(stopped.jdbcUrl("app"), user("watcher")))
 			.satisfies((ex) -> assertThat(ex.getSQLState()).isEqualTo("08001"));
+	}
+
+	@Test
+	void fullPgBouncerStillAnswersOnItsConsole() throws SQLException {
+		try (PrivatePgBouncer full = PrivatePgBouncer.builder(server)
+			.database("app", "")
+			.maxClientConn(1)
+			.users("app")
+			.statsUsers("watcher")
+			.start(); Connection client = DriverManager.getConnection(full.jdbcUrl("app"), "app", "")) {
+			assertThatExceptionOfType(SQLException.class)
+				.isThrownBy(() -> DriverManager.getConnection(full.jdbcUrl("app"), "app", ""))
+				.withMessageContaining("no more connections allowed (max_client_conn)");
+			PgBouncerLimits read = PgBouncerLimitsReader.read(full.jdbcUrl("app"), user("watcher"));
+			assertThat(read.limits().maxConnections()).isEqualTo(1);
+		}
 	}
 
 	private static Properties user(String name) {

@@ -8,7 +8,7 @@ import com.zaxxer.hikari.HikariDataSource;
 import io.dbbudget.test.PortForwarder;
 import io.dbbudget.test.PrivatePgBouncer;
 import io.dbbudget.test.PrivateServer;
-import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.AutoClose;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
@@ -20,8 +20,10 @@ import static org.assertj.core.api.Assertions.assertThat;
  */
 class PoolerDetectionTests {
 
+	@AutoClose
 	private static PrivateServer server;
 
+	@AutoClose
 	private static PrivatePgBouncer pgBouncer;
 
 	@BeforeAll
@@ -31,16 +33,6 @@ class PoolerDetectionTests {
 			.database("sessions", "pool_size=2")
 			.database("transactions", "pool_size=2 pool_mode=transaction")
 			.start();
-	}
-
-	@AfterAll
-	static void stop() {
-		try {
-			pgBouncer.close();
-		}
-		finally {
-			server.close();
-		}
 	}
 
 	@Test
