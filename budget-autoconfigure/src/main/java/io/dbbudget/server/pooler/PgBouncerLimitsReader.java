@@ -53,9 +53,10 @@ public final class PgBouncerLimitsReader {
 	 * @return the limits and pool mode, or why they cannot be read: the user may not read the
 	 * console, no PgBouncer console answers (another pooler), or PgBouncer does not know the
 	 * pool's database
-	 * @throws SQLException any other failure, as the driver reports it: PgBouncer down, full or
+	 * @throws SQLException any other failure, as the driver reports it: PgBouncer down or
 	 * shutting down may answer later (tell such failures apart with
-	 * {@code TransientFailures.isTransient}), anything else will not
+	 * {@code TransientFailures.isTransient}), anything else will not. A full PgBouncer still
+	 * answers: its console takes no client slot
 	 */
 	public static PgBouncerLimits read(String jdbcUrl, Properties properties) throws SQLException {
 		Driver driver = DriverManager.getDriver(jdbcUrl);
