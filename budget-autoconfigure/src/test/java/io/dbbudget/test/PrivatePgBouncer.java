@@ -146,6 +146,8 @@ public final class PrivatePgBouncer implements AutoCloseable {
 
 		private final Set<String> users = new LinkedHashSet<>();
 
+		private final Map<String, String> userOptions = new LinkedHashMap<>();
+
 		private Builder(PrivateServer server) {
 			this.server = server;
 		}
@@ -160,6 +162,18 @@ public final class PrivatePgBouncer implements AutoCloseable {
 		public Builder database(String name, String options) {
 			this.databases.put(name, "host=127.0.0.1 port=" + this.server.port() + " dbname=postgres user="
 					+ this.server.username() + " " + options);
+			return this;
+		}
+
+		/**
+		 * Adds a line to the {@code [users]} section. PgBouncer logs in to the server as the
+		 * superuser for every database, so the superuser's line is the one that applies.
+		 * @param name the user, such as {@link PrivateServer#username()}
+		 * @param options its settings, such as {@code pool_mode=transaction}
+		 * @return this builder
+		 */
+		public Builder user(String name, String options) {
+			this.userOptions.put(name, options);
 			return this;
 		}
 
@@ -282,6 +296,8 @@ public final class PrivatePgBouncer implements AutoCloseable {
 			all.put("listen_addr", "127.0.0.1");
 			all.put("listen_port", String.valueOf(port));
 			all.put("unix_socket_dir", "");
+			ini.append("[users]\n");
+			this.userOptions.forEach((name, options) -> ini.append(name).append(" = ").append(options).append('\n'));
 			ini.append("[pgbouncer]\n");
 			all.forEach((name, value) -> ini.append(name).append(" = ").append(value).append('\n'));
 			return write(directory.resolve("pgbouncer.ini"), ini);

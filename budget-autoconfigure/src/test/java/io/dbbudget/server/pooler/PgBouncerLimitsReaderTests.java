@@ -95,6 +95,18 @@ class PgBouncerLimitsReaderTests {
 	}
 
 	@Test
+	void poolModeOfThePoolsUserOverridesTheDatabasesAndTheGlobalOne() throws SQLException {
+		try (PrivatePgBouncer userInTransactionMode = PrivatePgBouncer.builder(server)
+			.database("app", "pool_mode=session")
+			.user(server.username(), "pool_mode=transaction")
+			.statsUsers("watcher")
+			.start()) {
+			PgBouncerLimits read = PgBouncerLimitsReader.read(userInTransactionMode.jdbcUrl("app"), user("watcher"));
+			assertThat(read.poolMode()).isEqualTo(PoolMode.TRANSACTION);
+		}
+	}
+
+	@Test
 	void userInNeitherStatsUsersNorAdminUsersGetsTheReasonAndNoLimits() throws SQLException {
 		PgBouncerLimits read = PgBouncerLimitsReader.read(pgBouncer.jdbcUrl("sessions"), user("app"));
 		assertThat(read.isReadable()).isFalse();
