@@ -187,13 +187,20 @@ public record Budget(ServerLimits server, int reservedConnections, int available
 	private static String describeUsable(ServerLimits server) {
 		StringBuilder text = new StringBuilder();
 		text.append(server.maxConnections()).append(" max-connections");
-		text.append((server.source() == ServerLimits.Source.SERVER) ? " (from the server)" : " (configured)");
+		boolean pgBouncer = server.source() == ServerLimits.Source.PGBOUNCER;
+		text.append(switch (server.source()) {
+			case CONFIGURED -> " (configured)";
+			case SERVER -> " (from the server)";
+			case PGBOUNCER -> " (PgBouncer's max_client_conn)";
+		});
 		text.append(" - ").append(server.serverReservedConnections()).append(" server-reserved");
 		if (server.databaseConnectionLimit() > ServerLimits.NO_LIMIT) {
-			text.append(", database limit ").append(server.databaseConnectionLimit());
+			text.append(pgBouncer ? ", max_db_connections " : ", database limit ")
+				.append(server.databaseConnectionLimit());
 		}
 		if (server.roleConnectionLimit() > ServerLimits.NO_LIMIT) {
-			text.append(", role limit ").append(server.roleConnectionLimit());
+			text.append(pgBouncer ? ", user's pool_size + reserve_pool " : ", role limit ")
+				.append(server.roleConnectionLimit());
 		}
 		text.append(" = ").append(server.usableConnections()).append(" usable");
 		return text.toString();

@@ -6,11 +6,12 @@ import java.util.Map;
  * What the server allows: its connection limit, the slots it keeps for itself and the limits
  * set on the database and the role the pools connect with.
  *
- * @param maxConnections the server's {@code max_connections}, or the configured
- * {@code db.budget.max-connections}
+ * @param maxConnections the server's {@code max_connections}, the configured
+ * {@code db.budget.max-connections}, or PgBouncer's {@code max_client_conn}
  * @param serverReservedConnections slots of {@code max_connections} the application may not
  * use: on PostgreSQL {@code superuser_reserved_connections} plus {@code reserved_connections};
- * on MySQL and MariaDB none (their extra admin connection is beyond {@code max_connections})
+ * on MySQL and MariaDB none (their extra admin connection is beyond {@code max_connections});
+ * PgBouncer keeps none
  * @param databaseConnectionLimit {@code pg_database.datconnlimit}, or {@link #NO_LIMIT}
  * @param roleConnectionLimit {@code pg_roles.rolconnlimit}, or on MySQL and MariaDB the
  * account's {@code MAX_USER_CONNECTIONS} (else {@code max_user_connections}), or
@@ -39,7 +40,16 @@ public record ServerLimits(int maxConnections, int serverReservedConnections, in
 			"server: pg_database.datconnlimit", "roleConnectionLimit", "server: pg_roles.rolconnlimit");
 
 	/**
-	 * Limits read from PostgreSQL, or configured.
+	 * Where PgBouncer's numbers come from.
+	 */
+	public static final Map<String, String> PGBOUNCER_SOURCES = Map.of("serverMaxConnections",
+			"PgBouncer: max_client_conn", "serverReservedConnections", "PgBouncer keeps none",
+			"databaseConnectionLimit", "PgBouncer, session mode: the database's max_db_connections",
+			"roleConnectionLimit",
+			"PgBouncer, session mode: the database's pool_size + reserve_pool, at most max_user_connections");
+
+	/**
+	 * Limits read from PostgreSQL or PgBouncer, or configured.
 	 * @param maxConnections the server's {@code max_connections}, or the configured limit
 	 * @param serverReservedConnections the server's reserved slots
 	 * @param databaseConnectionLimit the database's limit, or {@link #NO_LIMIT}
@@ -49,7 +59,11 @@ public record ServerLimits(int maxConnections, int serverReservedConnections, in
 	public ServerLimits(int maxConnections, int serverReservedConnections, int databaseConnectionLimit,
 			int roleConnectionLimit, Source source) {
 		this(maxConnections, serverReservedConnections, databaseConnectionLimit, roleConnectionLimit, source,
-				(source == Source.SERVER) ? POSTGRESQL_SOURCES : Map.of());
+				switch (source) {
+					case SERVER -> POSTGRESQL_SOURCES;
+					case PGBOUNCER -> PGBOUNCER_SOURCES;
+					case CONFIGURED -> Map.of();
+				});
 	}
 
 	public ServerLimits {
@@ -94,7 +108,14 @@ public record ServerLimits(int maxConnections, int serverReservedConnections, in
 		/**
 		 * Read from the server.
 		 */
-		SERVER
+		SERVER,
+
+		/**
+		 * Read from PgBouncer's admin console: {@code max_client_conn}, and the limits that
+		 * cap a client in session mode (as database and role limits). PgBouncer keeps no
+		 * reserved slots.
+		 */
+		PGBOUNCER
 
 	}
 

@@ -38,6 +38,10 @@ final class PgBouncerErrors {
 					List.of("sorry, too many clients already", "too many connections for")),
 			new Kind("pgbouncer-server-starting-or-stopping", true, List.of("the database system is starting up",
 					"the database system is shutting down", "the database system is in recovery mode")),
+			// ... and so do the server's refusals of PgBouncer's own login, such as a role or a
+			// database the server does not know: only the configuration can cure them (PgBouncer
+			// 1.18 then answers the next clients with client_login_timeout, retried above)
+			new Kind("pgbouncer-server-login-rejected", false, List.of("\" does not exist")),
 			new Kind("pgbouncer-query-wait-timeout", false, List.of("query_wait_timeout")),
 			new Kind("pgbouncer-no-such-database", false, List.of("no such database")),
 			// password, SASL, trust, certificate, PAM and LDAP authentication

@@ -36,6 +36,16 @@ class BudgetTests {
 	}
 
 	@Test
+	void pgBouncerInSessionModeIsBudgetedByItsClientLimitsAndNamesThem() {
+		ServerLimits pgBouncer = new ServerLimits(100, 0, 30, 22, ServerLimits.Source.PGBOUNCER);
+		Budget budget = Budget.calculate(settings(null, 2, null, null, 4), pgBouncer, ONE_POOL);
+		assertThat(budget.perInstance()).isEqualTo(5);
+		assertThat(budget.arithmetic()).first()
+			.isEqualTo("100 max-connections (PgBouncer's max_client_conn) - 0 server-reserved, max_db_connections 30, "
+					+ "user's pool_size + reserve_pool 22 = 22 usable, minus 2 reserved-connections = 20 available");
+	}
+
+	@Test
 	void servicesSplittingTwoHundredByServiceConnectionsNeverSumPastTheLimit() {
 		ServerLimits server = new ServerLimits(200, 3, -1, -1, ServerLimits.Source.SERVER);
 		int reserved = 10;

@@ -14,8 +14,8 @@ import com.zaxxer.hikari.HikariDataSource;
 import io.dbbudget.retry.RetryingDataSourceTests.RecordingListener;
 import io.dbbudget.test.PrivatePgBouncer;
 import io.dbbudget.test.PrivateServer;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.AutoClose;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
@@ -27,7 +27,7 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
  * Tests for {@link TransientFailures} and {@link RetryingDataSource} behind a real PgBouncer,
  * whose own errors all arrive as SQLSTATE {@code 08P01}. PgBouncer takes at most two clients;
  * database {@code wide} has a server pool of 5, {@code narrow} a server pool of 1 whose clients
- * wait at most 1 s for it. The server is stopped and started by one test, behind a PgBouncer of
+ * wait at most 1 s for it; {@code admin} may pause and resume databases. The server is stopped and started by one test, behind a PgBouncer of
  * its own.
  */
 class PgBouncerErrorsTests {
@@ -40,8 +40,10 @@ class PgBouncerErrorsTests {
 	private static final RetrySettings THIRTY_ATTEMPTS = new RetrySettings(30, Duration.ofMillis(200), 2.0,
 			Duration.ofSeconds(1), false);
 
+	@AutoClose
 	private static PrivateServer server;
 
+	@AutoClose
 	private static PrivatePgBouncer pgBouncer;
 
 	private final RecordingListener listener = new RecordingListener();
@@ -56,17 +58,8 @@ class PgBouncerErrorsTests {
 			.database("narrow", "pool_size=1")
 			.setting("max_client_conn", "2")
 			.setting("query_wait_timeout", "1")
+			.setting("admin_users", "admin")
 			.start();
-	}
-
-	@AfterAll
-	static void stop() {
-		try {
-			pgBouncer.close();
-		}
-		finally {
-			server.close();
-		}
 	}
 
 	@AfterEach
@@ -144,6 +137,60 @@ class PgBouncerErrorsTests {
 		}
 	}
 
+	@Test
+	void disabledDatabaseIsWaitedForAndTheConnectionComesWhenItIsEnabled() throws Exception {
+		pgBouncer.console("admin", "DISABLE wide");
+		try {
+			SQLException disabled = failureConnecting("wide");
+			assertThat(disabled.getSQLState()).isEqualTo("08P01");
+			assertThat(disabled.getMessage()).contains("database \"wide\" is disabled");
+			assertThat(TransientFailures.reason(disabled)).isEqualTo("pgbouncer-database-disabled");
+
+			RetryingDataSource dataSource = retrying(pgBouncer.jdbcUrl("wide"));
+			CompletableFuture<Void> enable = CompletableFuture.runAsync(() -> enable("wide"),
+					CompletableFuture.delayedExecutor(700, TimeUnit.MILLISECONDS));
+			try (Connection connection = dataSource.getConnection()) {
+				assertThat(connection.isValid(1)).isTrue();
+			}
+			enable.get(10, TimeUnit.SECONDS);
+			assertThat(this.listener.retries).isNotEmpty().allMatch("pgbouncer-database-disabled"::equals);
+			assertThat(this.listener.failures).isEmpty();
+		}
+		finally {
+			enable("wide");
+		}
+	}
+
+	@Test
+	void unknownDatabaseAndUnknownUserFailOnTheFirstAttempt() {
+		// Under auth_type = trust, as in production: auth_type = any answers an unknown database
+		// with a configuration error instead
+		try (PrivatePgBouncer strict = PrivatePgBouncer.builder(server).database("app", "").users("app").start()) {
+			SQLException noSuchDatabase = assertThrows(SQLException.class,
+					() -> retrying(strict.jdbcUrl("elsewhere")).getConnection());
+			assertThat(noSuchDatabase.getMessage()).contains("no such database: elsewhere");
+			SQLException unknownUser = assertThrows(SQLException.class,
+					() -> retrying(strict.jdbcUrl("app"), "stranger").getConnection());
+			assertThat(unknownUser.getMessage()).contains("authentication failed");
+			assertThat(this.listener.retries).isEmpty();
+			assertThat(this.listener.failures).containsExactly("pgbouncer-no-such-database",
+					"pgbouncer-authentication");
+		}
+	}
+
+	@Test
+	void roleTheServerDoesNotKnowFailsOnTheFirstAttempt() {
+		try (PrivatePgBouncer misconfigured = PrivatePgBouncer.builder(server)
+			.database("app", "user=nobody_here")
+			.start()) {
+			SQLException failure = assertThrows(SQLException.class,
+					() -> retrying(misconfigured.jdbcUrl("app")).getConnection());
+			assertThat(failure.getMessage()).contains("role \"nobody_here\" does not exist");
+			assertThat(this.listener.retries).isEmpty();
+			assertThat(this.listener.failures).containsExactly("pgbouncer-server-login-rejected");
+		}
+	}
+
 	private Connection connect(String database) throws SQLException {
 		Connection connection = DriverManager.getConnection(pgBouncer.jdbcUrl(database), "app", "");
 		this.resources.add(connection);
@@ -158,14 +205,31 @@ class PgBouncerErrorsTests {
 		return retrying(url, FIVE_QUICK_ATTEMPTS);
 	}
 
+	private RetryingDataSource retrying(String url, String user) {
+		return retrying(url, user, FIVE_QUICK_ATTEMPTS);
+	}
+
 	private RetryingDataSource retrying(String url, RetrySettings settings) {
+		return retrying(url, "app", settings);
+	}
+
+	private RetryingDataSource retrying(String url, String user, RetrySettings settings) {
 		HikariDataSource pool = new HikariDataSource();
 		pool.setJdbcUrl(url);
-		pool.setUsername("app");
+		pool.setUsername(user);
 		pool.setMaximumPoolSize(1);
 		pool.setConnectionTimeout(250);
 		this.resources.add(pool);
 		return new RetryingDataSource(pool, "test", settings, Duration.ofMillis(250), this.listener);
+	}
+
+	private static void enable(String database) {
+		try {
+			pgBouncer.console("admin", "ENABLE " + database);
+		}
+		catch (SQLException ex) {
+			throw new IllegalStateException(ex);
+		}
 	}
 
 	private static void close(Connection connection) {

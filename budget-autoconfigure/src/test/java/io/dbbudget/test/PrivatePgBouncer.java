@@ -9,10 +9,17 @@ import java.net.Socket;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.sql.Connection;
+import java.sql.DriverManager;
+import java.sql.SQLException;
+import java.sql.Statement;
 import java.time.Duration;
 import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Properties;
+import java.util.Set;
 import java.util.concurrent.TimeUnit;
 
 import io.dbbudget.embedded.Directories;
@@ -20,8 +27,10 @@ import io.dbbudget.embedded.PostgresPrograms;
 
 /**
  * A private PgBouncer in front of a {@link PrivateServer}, on a free port of {@code 127.0.0.1},
- * in session pooling mode. Clients log in as any user ({@code auth_type = any}); PgBouncer logs
- * in to the server as its superuser. Needs the {@code pgbouncer} program (Debian package
+ * in session pooling mode unless told otherwise. Clients log in as any user
+ * ({@code auth_type = any}), or, once {@link Builder#users(String...) users} are named, only as
+ * one of those, without a password ({@code auth_type = trust}). {@code admin_users} and
+ * {@code stats_users} decide who may use the admin console. PgBouncer logs in to the server as its superuser. Needs the {@code pgbouncer} program (Debian package
  * {@code pgbouncer}); it refuses to run as root, so as root it runs as the {@code postgres} user.
  * <pre class="code">
  * try (PrivatePgBouncer bouncer = PrivatePgBouncer.builder(server).database("app", "pool_size=1").start()) {
@@ -67,6 +76,33 @@ public final class PrivatePgBouncer implements AutoCloseable {
 	}
 
 	/**
+	 * Returns the TCP port of this PgBouncer on {@code 127.0.0.1}.
+	 * @return the port
+	 */
+	public int port() {
+		return this.port;
+	}
+
+	/**
+	 * Runs a command on PgBouncer's admin console, such as {@code DISABLE app}.
+	 * @param user one of the {@code admin_users}
+	 * @param command the command
+	 * @throws SQLException if PgBouncer refuses it
+	 */
+	public void console(String user, String command) throws SQLException {
+		Properties properties = new Properties();
+		properties.setProperty("user", user);
+		// The console takes simple queries only, and refuses the SET pgjdbc sends after login
+		// unless the connection is a replication one
+		properties.setProperty("preferQueryMode", "simple");
+		properties.setProperty("replication", "database");
+		try (Connection connection = DriverManager.getConnection(jdbcUrl("pgbouncer"), properties);
+				Statement statement = connection.createStatement()) {
+			statement.execute(command);
+		}
+	}
+
+	/**
 	 * Stops PgBouncer (its clients' connections close) and deletes its directory.
 	 */
 	@Override
@@ -108,6 +144,10 @@ public final class PrivatePgBouncer implements AutoCloseable {
 
 		private final Map<String, String> settings = new LinkedHashMap<>();
 
+		private final Set<String> users = new LinkedHashSet<>();
+
+		private final Map<String, String> userOptions = new LinkedHashMap<>();
+
 		private Builder(PrivateServer server) {
 			this.server = server;
 		}
@@ -126,6 +166,18 @@ public final class PrivatePgBouncer implements AutoCloseable {
 		}
 
 		/**
+		 * Adds a line to the {@code [users]} section. PgBouncer logs in to the server as the
+		 * superuser for every database, so the superuser's line is the one that applies.
+		 * @param name the user, such as {@link PrivateServer#username()}
+		 * @param options its settings, such as {@code pool_mode=transaction}
+		 * @return this builder
+		 */
+		public Builder user(String name, String options) {
+			this.userOptions.put(name, options);
+			return this;
+		}
+
+		/**
 		 * Sets a setting of the {@code [pgbouncer]} section.
 		 * @param name the setting, such as {@code max_client_conn}
 		 * @param value its value
@@ -134,6 +186,54 @@ public final class PrivatePgBouncer implements AutoCloseable {
 		public Builder setting(String name, String value) {
 			this.settings.put(name, value);
 			return this;
+		}
+
+		/**
+		 * Sets the global {@code pool_mode}; a database's {@code pool_mode=} option overrides it.
+		 * @param poolMode {@code session}, {@code transaction} or {@code statement}
+		 * @return this builder
+		 */
+		public Builder poolMode(String poolMode) {
+			return setting("pool_mode", poolMode);
+		}
+
+		/**
+		 * Sets {@code max_client_conn}.
+		 * @param maxClientConn the most clients PgBouncer accepts
+		 * @return this builder
+		 */
+		public Builder maxClientConn(int maxClientConn) {
+			return setting("max_client_conn", String.valueOf(maxClientConn));
+		}
+
+		/**
+		 * Lets only these users log in, without a password ({@code auth_type = trust}).
+		 * @param names the user names
+		 * @return this builder
+		 */
+		public Builder users(String... names) {
+			this.users.addAll(List.of(names));
+			return this;
+		}
+
+		/**
+		 * Sets {@code admin_users}, who may run any command on the admin console; they become
+		 * {@link #users(String...) users}.
+		 * @param names the user names
+		 * @return this builder
+		 */
+		public Builder adminUsers(String... names) {
+			return users(names).setting("admin_users", String.join(",", names));
+		}
+
+		/**
+		 * Sets {@code stats_users}, who may run the {@code SHOW} commands of the admin console;
+		 * they become {@link #users(String...) users}.
+		 * @param names the user names
+		 * @return this builder
+		 */
+		public Builder statsUsers(String... names) {
+			return users(names).setting("stats_users", String.join(",", names));
 		}
 
 		/**
@@ -187,21 +287,36 @@ public final class PrivatePgBouncer implements AutoCloseable {
 			Map<String, String> all = new LinkedHashMap<>();
 			all.put("auth_type", "any");
 			all.put("pool_mode", "session");
+			if (!this.users.isEmpty()) {
+				all.put("auth_type", "trust");
+				all.put("auth_file", writeUsers(directory).toString());
+			}
 			all.putAll(this.settings);
 			// Last, so that they win: PgBouncer must stay private to this test
 			all.put("listen_addr", "127.0.0.1");
 			all.put("listen_port", String.valueOf(port));
 			all.put("unix_socket_dir", "");
+			ini.append("[users]\n");
+			this.userOptions.forEach((name, options) -> ini.append(name).append(" = ").append(options).append('\n'));
 			ini.append("[pgbouncer]\n");
 			all.forEach((name, value) -> ini.append(name).append(" = ").append(value).append('\n'));
-			Path configuration = directory.resolve("pgbouncer.ini");
+			return write(directory.resolve("pgbouncer.ini"), ini);
+		}
+
+		// trust: no password is checked, but the user must be in the file
+		private Path writeUsers(Path directory) {
+			StringBuilder lines = new StringBuilder();
+			this.users.forEach((user) -> lines.append('"').append(user).append("\" \"\"\n"));
+			return write(directory.resolve("users.txt"), lines);
+		}
+
+		private static Path write(Path file, CharSequence text) {
 			try {
-				Files.writeString(configuration, ini, StandardCharsets.UTF_8);
+				return Files.writeString(file, text, StandardCharsets.UTF_8);
 			}
 			catch (IOException ex) {
-				throw new UncheckedIOException("Could not write " + configuration, ex);
+				throw new UncheckedIOException("Could not write " + file, ex);
 			}
-			return configuration;
 		}
 
 		private static void awaitListening(Process process, int port, Path log) {

@@ -249,9 +249,8 @@ public class DbConnectionsEndpoint {
 
 	private static Map<String, String> sources(Budget budget, BudgetSettings settings) {
 		ServerLimits server = budget.server();
-		boolean fromServer = server.source() == ServerLimits.Source.SERVER;
 		Map<String, String> sources = new LinkedHashMap<>();
-		if (fromServer) {
+		if (server.source() != ServerLimits.Source.CONFIGURED) {
 			for (String field : SERVER_FIELDS) {
 				sources.put(field, server.sources().getOrDefault(field, "server"));
 			}
