@@ -7,7 +7,6 @@ import java.util.concurrent.TimeUnit;
 import java.util.function.Consumer;
 
 import io.dbbudget.advisor.ServerSettings;
-import io.dbbudget.budget.ServerLimits;
 import io.dbbudget.server.BackgroundScheduler;
 
 /**
@@ -28,9 +27,9 @@ final class PlanCompleter implements AutoCloseable {
 
 	private final Consumer<ServerSettings> settingsRead;
 
-	private final Consumer<ServerLimits> completion;
+	private final Consumer<ServerReading> completion;
 
-	PlanCompleter(ServerProbe probe, Consumer<ServerSettings> settingsRead, Consumer<ServerLimits> completion) {
+	PlanCompleter(ServerProbe probe, Consumer<ServerSettings> settingsRead, Consumer<ServerReading> completion) {
 		this.probe = probe;
 		this.settingsRead = settingsRead;
 		this.completion = completion;
@@ -46,9 +45,9 @@ final class PlanCompleter implements AutoCloseable {
 	}
 
 	private void attempt(Duration delay) {
-		ServerLimits limits;
+		ServerReading reading;
 		try {
-			limits = this.probe.readLimits(this.settingsRead);
+			reading = this.probe.read(this.settingsRead);
 		}
 		catch (SQLException ex) {
 			Duration next = delay.multipliedBy(2);
@@ -56,7 +55,7 @@ final class PlanCompleter implements AutoCloseable {
 			return;
 		}
 		this.executor.shutdown();
-		this.completion.accept(limits);
+		this.completion.accept(reading);
 	}
 
 	@Override

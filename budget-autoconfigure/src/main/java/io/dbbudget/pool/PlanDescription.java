@@ -46,6 +46,10 @@ final class PlanDescription {
 		return text.toString();
 	}
 
+	static String offSection(ServerAddress address, String reason) {
+		return INDENT + "server " + address + ": budget off, " + reason;
+	}
+
 	private static StringBuilder header(BudgetMode mode) {
 		return new StringBuilder("db-budget plan (mode ").append(mode.name().toLowerCase(Locale.ROOT)).append(")");
 	}

@@ -38,6 +38,8 @@ public class ServerPools implements AutoCloseable {
 
 	private static final Log logger = LogFactory.getLog(ServerPools.class);
 
+	private static final String UNBUDGETED = "PgBouncer's limits cannot be read (db.budget.mode=warn), pools as configured";
+
 	private final ServerAddress address;
 
 	private BudgetSettings settings;
@@ -55,6 +57,10 @@ public class ServerPools implements AutoCloseable {
 	private @Nullable Budget budget;
 
 	private boolean planned;
+
+	// The server's limits cannot be known (PgBouncer's console cannot be read) and the mode is
+	// warn: the pools are left as configured
+	private boolean unbudgeted;
 
 	private @Nullable PlanCompleter planCompleter;
 
@@ -114,6 +120,9 @@ public class ServerPools implements AutoCloseable {
 			plan(dataSource);
 			this.planned = true;
 		}
+		if (this.unbudgeted) {
+			return null;
+		}
 		Integer poolBudget = poolBudget(name);
 		if (poolBudget == null) {
 			logger.warn("db-budget: pool '" + name + "' is outside the budget: its bean type is not declared as "
@@ -142,23 +151,39 @@ public class ServerPools implements AutoCloseable {
 	private void plan(HikariDataSource first) {
 		Integer maxConnections = this.settings.maxConnections();
 		ServerProbe probe = ServerProbe.of(first, this.applicationName);
-		if (this.fleetSettings != null) {
-			startFleet(probe);
-		}
 		if (maxConnections != null) {
-			this.budget = Budget.calculate(this.settings, ServerLimits.configured(maxConnections),
-					this.poolNames);
+			this.budget = Budget.calculate(this.settings, ServerLimits.configured(maxConnections), this.poolNames);
+			// The server is not asked for its limits, but coordination must know whether it runs
+			// through a pooler that would hand its locks to other clients
+			if (this.fleetSettings != null && PoolerRules.coordinationSafe((probe != null) ? probe.readPooler() : null,
+					this.settings, this.address)) {
+				startFleet(probe);
+			}
 			return;
 		}
+		ServerReading reading;
 		try {
-			this.budget = Budget.calculate(this.settings, probe.readLimits(this::serverSettingsRead), this.poolNames);
+			reading = probe.read(this::serverSettingsRead);
 		}
 		catch (SQLException ex) {
 			logger.warn("db-budget: could not read the server's connection limits (" + ex.getMessage() + "); pools on "
 					+ this.address + " start at db.budget.min-pool-size (" + this.settings.minPoolSize()
 					+ ") and are resized when the server answers");
+			if (this.fleetSettings != null) {
+				startFleet(probe);
+			}
 			this.planCompleter = new PlanCompleter(probe, this::serverSettingsRead, this::complete);
 			this.planCompleter.start();
+			return;
+		}
+		ServerLimits limits = PoolerRules.limits(reading, this.settings, this.address);
+		if (limits == null) {
+			this.unbudgeted = true;
+			return;
+		}
+		this.budget = Budget.calculate(this.settings, limits, this.poolNames);
+		if (this.fleetSettings != null && PoolerRules.coordinationSafe(reading.pooler(), this.settings, this.address)) {
+			startFleet(probe);
 		}
 	}
 
@@ -213,10 +238,20 @@ public class ServerPools implements AutoCloseable {
 
 	/**
 	 * Completes a plan that started without the server's limits, and resizes every pool to it.
-	 * @param limits the server's limits
+	 * @param reading what the server answered
 	 */
-	synchronized void complete(ServerLimits limits) {
+	synchronized void complete(ServerReading reading) {
+		ServerLimits limits;
 		try {
+			limits = PoolerRules.limits(reading, this.settings, this.address);
+			if (this.fleet != null && !PoolerRules.coordinationSafe(reading.pooler(), this.settings, this.address)) {
+				stopFleet();
+			}
+			if (limits == null) {
+				this.unbudgeted = true;
+				resizeAll();
+				return;
+			}
 			this.budget = Budget.calculate(this.settings, limits, this.poolNames);
 		}
 		catch (InvalidBudgetException ex) {
@@ -230,6 +265,16 @@ public class ServerPools implements AutoCloseable {
 				+ describe());
 	}
 
+	// Coordination found unsafe once the server answered: the budget counts the configured
+	// instances instead
+	private void stopFleet() {
+		this.fleet.close();
+		this.demand.close();
+		this.fleet = null;
+		this.demand = null;
+		this.joiningFleet = false;
+	}
+
 	/**
 	 * Takes this member's turn in the fleet: computes its share from what the members
 	 * published, resizes the pools to it and says what to publish.
@@ -239,6 +284,10 @@ public class ServerPools implements AutoCloseable {
 	 */
 	synchronized MemberState membersSeen(int slot, List<FleetMember> members) {
 		// No member wants more than its pools ask for, whatever its callers do
+		if (this.demand == null) {
+			// Coordination was stopped while this turn waited for the lock
+			return new MemberState(0, 0, allocation());
+		}
 		int demand = Math.min(this.demand.take(),
 				this.pools.values().stream().mapToInt((pool) -> pool.plan().requestedMaximum()).sum());
 		if (this.budget != null && slot >= 0 && !members.isEmpty()) {
@@ -330,7 +379,7 @@ public class ServerPools implements AutoCloseable {
 		for (BudgetedPool pool : List.copyOf(this.pools.values())) {
 			PoolPlan requested = pool.plan();
 			PoolPlan plan = size(pool.name(), requested.requestedMaximum(), requested.requestedMinimumIdle(),
-					poolBudget(pool.name()));
+					this.unbudgeted ? requested.requestedMaximum() : poolBudget(pool.name()));
 			if (plan.fit() == PoolPlan.Fit.OVER_BUDGET && this.settings.mode() == BudgetMode.FAIL) {
 				// Start-up is over, so fail mode cannot refuse it any more: enforce the budget
 				logger.error("db-budget: pool '" + pool.name() + "' asks for " + plan.requestedMaximum()
@@ -458,6 +507,9 @@ public class ServerPools implements AutoCloseable {
 	 * @return the plan
 	 */
 	public synchronized String describe() {
+		if (this.unbudgeted) {
+			return PlanDescription.off(this.settings.mode(), UNBUDGETED);
+		}
 		return PlanDescription.of(this.settings, this.budget, this.fleetSettings, this.joiningFleet, getPools());
 	}
 
@@ -466,6 +518,9 @@ public class ServerPools implements AutoCloseable {
 	 * @return the section
 	 */
 	synchronized String describeSection() {
+		if (this.unbudgeted) {
+			return PlanDescription.offSection(this.address, UNBUDGETED);
+		}
 		return PlanDescription.section(this.address, this.settings, this.budget, this.fleetSettings,
 				this.joiningFleet, getPools());
 	}

@@ -14,8 +14,12 @@ import com.zaxxer.hikari.HikariDataSource;
 import com.zaxxer.hikari.util.DriverDataSource;
 import io.dbbudget.advisor.ServerSettings;
 import io.dbbudget.budget.ServerLimits;
+import io.dbbudget.retry.TransientFailures;
 import io.dbbudget.server.ServerDialect;
 import io.dbbudget.server.ServerDialect.DriverProperty;
+import io.dbbudget.server.pooler.PgBouncerLimits;
+import io.dbbudget.server.pooler.PgBouncerLimitsReader;
+import io.dbbudget.server.pooler.PoolerDetection;
 import org.jspecify.annotations.Nullable;
 
 /**
@@ -37,12 +41,16 @@ final class ServerProbe {
 
 	private final DataSource server;
 
-	private final List<DataSource> hosts;
+	private final List<Host> hosts;
 
-	private ServerProbe(ServerDialect dialect, DataSource server, List<DataSource> hosts) {
+	// The pool's driver properties with its credentials, for PgBouncer's admin console
+	private final Properties credentials;
+
+	private ServerProbe(ServerDialect dialect, DataSource server, List<Host> hosts, Properties credentials) {
 		this.dialect = dialect;
 		this.server = server;
 		this.hosts = hosts;
+		this.credentials = credentials;
 	}
 
 	/**
@@ -67,9 +75,18 @@ final class ServerProbe {
 		}
 		DataSource server = unpooled(dataSource, dataSource.getJdbcUrl(), properties);
 		List<String> hostUrls = ServerAddress.singleHostUrls(dataSource.getJdbcUrl());
-		List<DataSource> hosts = (hostUrls.size() > 1)
-				? hostUrls.stream().map((url) -> unpooled(dataSource, url, properties)).toList() : List.of(server);
-		return new ServerProbe(dialect, server, hosts);
+		List<Host> hosts = (hostUrls.size() > 1)
+				? hostUrls.stream().map((url) -> new Host(url, unpooled(dataSource, url, properties))).toList()
+				: List.of(new Host(dataSource.getJdbcUrl(), server));
+		Properties credentials = new Properties();
+		credentials.putAll(properties);
+		if (dataSource.getUsername() != null) {
+			credentials.setProperty("user", dataSource.getUsername());
+		}
+		if (dataSource.getPassword() != null) {
+			credentials.setProperty("password", dataSource.getPassword());
+		}
+		return new ServerProbe(dialect, server, hosts, credentials);
 	}
 
 	private static DataSource unpooled(HikariDataSource dataSource, String url, Properties properties) {
@@ -94,18 +111,23 @@ final class ServerProbe {
 	}
 
 	/**
-	 * Reads the server's limits, and its settings for the advisor.
+	 * Reads the server's limits, and its settings for the advisor; behind PgBouncer, its own
+	 * limits and pool mode too.
 	 * @param settingsRead called with the settings of the host whose limits are kept, where
 	 * the advisor knows the server's settings
-	 * @return the limits, the smallest among the hosts that answered
-	 * @throws SQLException if no host answered
+	 * @return what was read: of a URL with several hosts, the host with the smallest limit
+	 * among those that answered, or the first behind a pooler whose limits cannot be read
+	 * @throws SQLException if no host answered, or PgBouncer's console may answer later
 	 */
-	ServerLimits readLimits(Consumer<ServerSettings> settingsRead) throws SQLException {
+	ServerReading read(Consumer<ServerSettings> settingsRead) throws SQLException {
 		Reading smallest = null;
 		SQLException failure = null;
-		for (DataSource host : this.hosts) {
+		for (Host host : this.hosts) {
 			try {
 				Reading reading = read(host);
+				if (reading.pooler() != null && !reading.pooler().isReadable()) {
+					return reading.result();
+				}
 				if (smallest == null || reading.usable() < smallest.usable()) {
 					smallest = reading;
 				}
@@ -120,21 +142,65 @@ final class ServerProbe {
 		if (smallest.settings() != null) {
 			settingsRead.accept(smallest.settings());
 		}
-		return smallest.limits();
+		return smallest.result();
 	}
 
-	private Reading read(DataSource host) throws SQLException {
+	private Reading read(Host host) throws SQLException {
 		AtomicReference<ServerSettings> settings = new AtomicReference<>();
-		try (Connection connection = host.getConnection()) {
+		try (Connection connection = host.dataSource().getConnection()) {
 			ServerLimits limits = this.dialect.readLimits(connection, settings::set);
-			return new Reading(limits, settings.get());
+			PgBouncerLimits pooler = isPostgreSql(host.url()) && PoolerDetection.isPooled(connection)
+					? readPooler(host.url()) : null;
+			return new Reading(limits, settings.get(), pooler);
 		}
 	}
 
-	private record Reading(ServerLimits limits, @Nullable ServerSettings settings) {
+	/**
+	 * Whether the pool reaches its server through a pooler, and what the pooler allows.
+	 * @return PgBouncer's limits and pool mode, or why they could not be read; {@code null} when
+	 * the pool reaches the server directly or the server cannot be asked now
+	 */
+	@Nullable PgBouncerLimits readPooler() {
+		Host host = this.hosts.get(0);
+		if (!isPostgreSql(host.url())) {
+			return null;
+		}
+		try (Connection connection = host.dataSource().getConnection()) {
+			return PoolerDetection.isPooled(connection) ? readPooler(host.url()) : null;
+		}
+		catch (SQLException ex) {
+			return null;
+		}
+	}
+
+	private PgBouncerLimits readPooler(String url) throws SQLException {
+		try {
+			return PgBouncerLimitsReader.read(url, this.credentials);
+		}
+		catch (SQLException ex) {
+			if (TransientFailures.isTransient(ex)) {
+				throw ex;
+			}
+			return PgBouncerLimits.unreadable(ex.getMessage());
+		}
+	}
+
+	private static boolean isPostgreSql(String url) {
+		return url.regionMatches(true, 0, "jdbc:postgresql:", 0, 16);
+	}
+
+	private record Host(String url, DataSource dataSource) {
+
+	}
+
+	private record Reading(ServerLimits limits, @Nullable ServerSettings settings, @Nullable PgBouncerLimits pooler) {
 
 		int usable() {
-			return this.limits.usableConnections();
+			return (this.pooler != null) ? this.pooler.limits().usableConnections() : this.limits.usableConnections();
+		}
+
+		ServerReading result() {
+			return new ServerReading(this.limits, this.pooler);
 		}
 
 	}

@@ -20,7 +20,12 @@ public record PgBouncerLimits(@Nullable ServerLimits limits, PoolMode poolMode, 
 		return new PgBouncerLimits(limits, poolMode, null);
 	}
 
-	static PgBouncerLimits unreadable(String reason) {
+	/**
+	 * Limits that could not be read.
+	 * @param reason why
+	 * @return the result
+	 */
+	public static PgBouncerLimits unreadable(String reason) {
 		return new PgBouncerLimits(null, PoolMode.UNKNOWN, reason);
 	}
 
