@@ -225,10 +225,11 @@ final class ChaosSoak implements AutoCloseable {
 			}
 			try (Statement statement = this.samplerConnection.createStatement();
 					ResultSet result = statement.executeQuery("SELECT count(*), count(*) FILTER (WHERE "
-							+ "application_name LIKE 'db-budget fleet%') FROM pg_stat_activity WHERE usename = '" + APP
-							+ "'")) {
+							+ "application_name LIKE 'db-budget fleet%'), count(*) FILTER (WHERE backend_start > "
+							+ "now() - interval '1 second') FROM pg_stat_activity WHERE usename = '" + APP + "'")) {
 				result.next();
-				this.sessions.add(new long[] { now, result.getLong(1), result.getLong(2) });
+				// Sessions younger than a second tell connections replaced from those held
+				this.sessions.add(new long[] { now, result.getLong(1), result.getLong(2), result.getLong(3) });
 			}
 		}
 		catch (SQLException ex) {

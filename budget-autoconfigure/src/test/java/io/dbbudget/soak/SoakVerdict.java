@@ -138,9 +138,10 @@ record SoakVerdict(Map<Fault, Row> rows, List<String> violations) {
 		Files.writeString(dir.resolve("strikes.csv"), strikesCsv);
 		StringBuilder timeline = new StringBuilder("t_s,source,value1,value2,value3\n");
 		for (long[] sample : sessions) {
-			// all of the application's sessions, and of them the coordination sessions
+			// all of the application's sessions, of them the coordination sessions, and those
+			// opened within the last second
 			timeline.append(seconds(sample[0], started)).append(",sessions,").append(sample[1]).append(',')
-				.append(sample[2]).append(",\n");
+				.append(sample[2]).append(',').append(sample[3]).append('\n');
 		}
 		for (int m = 0; m < members.size(); m++) {
 			for (long[] sample : members.get(m).samples()) {
