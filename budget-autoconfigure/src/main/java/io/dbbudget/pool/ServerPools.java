@@ -72,25 +72,11 @@ public class ServerPools implements AutoCloseable {
 
 	private @Nullable DemandSampler demand;
 
-	// A member holds its pools at min-pool-size until it has taken its first turn in the
-	// fleet, and again whenever coordination is lost
-	private boolean joiningFleet;
-
-	// The fleet counts more members than the server can give min-pool-size each
-	private boolean fleetOutgrown;
-
-	// The fleet's size and what this member's pools may hold in all, as last logged
-	private int fleetMembers;
-
-	private int fleetAllocation;
-
-	private final VanishedMembers vanished = new VanishedMembers();
+	// This member's turns in the fleet, while coordination runs
+	private @Nullable FleetTurns turns;
 
 	// Pools lowered since this member last published what it holds
 	private final Set<String> shrunkThisTurn = new HashSet<>();
-
-	// Limits read again when coordination reconnected, not yet in the budget
-	private @Nullable ServerLimits limitsReadAgain;
 
 	// Read with the limits, on the same connection, for the advisor
 	private volatile @Nullable ServerSettings serverSettings;
@@ -193,7 +179,7 @@ public class ServerPools implements AutoCloseable {
 					+ "PostgreSQL, MySQL or MariaDB server, and the DataSource URL is none of them");
 			return;
 		}
-		this.joiningFleet = true;
+		this.turns = new FleetTurns(this.fleetSettings);
 		this.demand = new DemandSampler(this::getPools, this.waitingInFront);
 		this.demand.start(this.fleetSettings.heartbeat());
 		this.fleet = new FleetCoordinator(this.fleetSettings, probe.server(), new FleetListener());
@@ -201,7 +187,7 @@ public class ServerPools implements AutoCloseable {
 	}
 
 	private boolean holdingAtMinimum() {
-		return this.budget == null || this.joiningFleet || this.fleetOutgrown;
+		return this.budget == null || (this.turns != null && this.turns.holdsAtMinimum());
 	}
 
 	private @Nullable Integer poolBudget(String name) {
@@ -223,7 +209,7 @@ public class ServerPools implements AutoCloseable {
 			logger.info("db-budget: pool " + change + " starts at " + plan.maximumPoolSize()
 					+ " until the server's limits are known");
 		}
-		else if (this.joiningFleet) {
+		else if (joiningFleet()) {
 			logger.info("db-budget: pool " + change + " starts at " + plan.maximumPoolSize()
 					+ " until the fleet has counted this instance");
 		}
@@ -272,7 +258,7 @@ public class ServerPools implements AutoCloseable {
 		this.demand.close();
 		this.fleet = null;
 		this.demand = null;
-		this.joiningFleet = false;
+		this.turns = null;
 	}
 
 	/**
@@ -309,42 +295,21 @@ public class ServerPools implements AutoCloseable {
 	}
 
 	private void share(int slot, List<FleetMember> members, int demand) {
-		Budget counted;
-		try {
-			ServerLimits server = (this.limitsReadAgain != null) ? this.limitsReadAgain : this.budget.server();
-			counted = Budget.calculate(this.settings.withInstances(members.size()), server, this.poolNames);
-			this.limitsReadAgain = null;
-		}
-		catch (InvalidBudgetException ex) {
-			if (!this.fleetOutgrown) {
-				logger.error("db-budget: the fleet counts " + members.size() + " members and the budget cannot be met, "
-						+ "so pools are held at db.budget.min-pool-size until it can: " + ex.getReason() + ". "
-						+ ex.getAction());
-				this.fleetOutgrown = true;
-				resizeAll();
-			}
+		FleetTurns.Turn turn = this.turns.take(this.settings, this.budget, this.poolNames, slot, members, demand,
+				allocation());
+		if (turn == null) {
+			resizeAll();
 			return;
 		}
-		if (this.fleetOutgrown) {
-			logger.info("db-budget: the fleet counts " + members.size() + " members and fits its budget again");
-			this.fleetOutgrown = false;
-		}
-		int floor = this.settings.minPoolSize() * this.poolNames.size();
-		int current = this.joiningFleet ? floor : allocation();
-		FleetShares share = FleetShares.of(counted.fleetPoolCapacity(), floor, this.fleetSettings.demandAware(), slot,
-				members, demand, current, this.vanished.stillHeld(members, floor, this.settings.coordinationConnections()));
-		boolean joined = this.joiningFleet;
-		this.budget = counted.withAllocation(this.settings, share.allocation());
-		this.joiningFleet = false;
+		this.budget = turn.budget();
 		resizeAll();
 		int allocation = allocation();
-		if (joined || allocation != this.fleetAllocation || members.size() != this.fleetMembers) {
-			this.fleetAllocation = allocation;
-			this.fleetMembers = members.size();
+		if (this.turns.changed(turn, members.size(), allocation)) {
 			this.fleet.recordChange(members.size(), this.budget.perInstance(), allocation);
 			logger.info("db-budget: fleet '" + this.fleetSettings.group() + "' counts " + members.size() + " members; "
 					+ "this one's demand " + demand + ", allocation " + allocation
-					+ ((share.allocation() < share.fair()) ? " (growing to " + share.fair() + " as others shrink)" : "")
+					+ ((turn.share().allocation() < turn.share().fair())
+							? " (growing to " + turn.share().fair() + " as others shrink)" : "")
 					+ "; pools " + this.pools.values()
 						.stream()
 						.map((pool) -> pool.name() + " " + pool.dataSource().getMaximumPoolSize())
@@ -352,23 +317,25 @@ public class ServerPools implements AutoCloseable {
 		}
 	}
 
+	private boolean joiningFleet() {
+		return this.turns != null && this.turns.isJoining();
+	}
+
 	private int allocation() {
 		return this.pools.values().stream().mapToInt((pool) -> pool.plan().maximumPoolSize()).sum();
 	}
 
 	synchronized void coordinationLost() {
-		this.joiningFleet = true;
-		resizeAll();
+		if (this.turns != null) {
+			this.turns.lost();
+			resizeAll();
+		}
 	}
 
 	synchronized void limitsRead(ServerLimits limits) {
-		if (this.budget == null || limits.equals(this.budget.server())) {
-			return;
+		if (this.budget != null && this.turns != null) {
+			this.turns.limitsRead(limits, this.budget);
 		}
-		// The next turn budgets with them, or holds min-pool-size if they cannot meet the budget
-		this.limitsReadAgain = limits;
-		logger.info("db-budget: the server came back with other limits (max_connections " + limits.maxConnections()
-				+ ", " + limits.usableConnections() + " usable); the fleet's shares follow from the next heartbeat");
 	}
 
 	/**
@@ -510,7 +477,7 @@ public class ServerPools implements AutoCloseable {
 		if (this.unbudgeted) {
 			return PlanDescription.off(this.settings.mode(), UNBUDGETED);
 		}
-		return PlanDescription.of(this.settings, this.budget, this.fleetSettings, this.joiningFleet, getPools());
+		return PlanDescription.of(this.settings, this.budget, this.fleetSettings, joiningFleet(), getPools());
 	}
 
 	/**
@@ -522,7 +489,7 @@ public class ServerPools implements AutoCloseable {
 			return PlanDescription.offSection(this.address, UNBUDGETED);
 		}
 		return PlanDescription.section(this.address, this.settings, this.budget, this.fleetSettings,
-				this.joiningFleet, getPools());
+				joiningFleet(), getPools());
 	}
 
 	/**

@@ -1,0 +1,156 @@
+package io.dbbudget.pool;
+
+import java.util.List;
+
+import io.dbbudget.budget.Budget;
+import io.dbbudget.budget.BudgetSettings;
+import io.dbbudget.budget.InvalidBudgetException;
+import io.dbbudget.budget.ServerLimits;
+import io.dbbudget.server.FleetMembership.FleetMember;
+import org.apache.commons.logging.Log;
+import org.apache.commons.logging.LogFactory;
+import org.jspecify.annotations.Nullable;
+
+/**
+ * This member's turns in its fleet on one server: from the members seen and what they
+ * published, the budget its pools get. A member holds its pools at {@code min-pool-size}
+ * until its first turn, again whenever coordination is lost, and while the fleet counts more
+ * members than the server can give {@code min-pool-size} each.
+ *
+ * @author db-budget team
+ */
+final class FleetTurns {
+
+	private static final Log logger = LogFactory.getLog(FleetTurns.class);
+
+	private final FleetSettings fleetSettings;
+
+	private final VanishedMembers vanished = new VanishedMembers();
+
+	private boolean joining = true;
+
+	private boolean outgrown;
+
+	// Limits read again when coordination reconnected, not yet in the budget
+	private @Nullable ServerLimits limitsReadAgain;
+
+	// The fleet's size and this member's allocation, as last logged
+	private int loggedMembers;
+
+	private int loggedAllocation;
+
+	FleetTurns(FleetSettings fleetSettings) {
+		this.fleetSettings = fleetSettings;
+	}
+
+	/**
+	 * Whether the pools are held at {@code min-pool-size}.
+	 * @return whether this member has not taken its first turn, has lost coordination, or
+	 * its fleet has outgrown the server
+	 */
+	boolean holdsAtMinimum() {
+		return this.joining || this.outgrown;
+	}
+
+	/**
+	 * Whether this member has not taken a turn since it joined or lost coordination.
+	 * @return whether it is joining
+	 */
+	boolean isJoining() {
+		return this.joining;
+	}
+
+	/**
+	 * Records that coordination was lost: the pools hold {@code min-pool-size} until the next
+	 * turn.
+	 */
+	void lost() {
+		this.joining = true;
+	}
+
+	/**
+	 * Records limits read again after a reconnect; the next turn budgets with them.
+	 * @param limits the limits read
+	 * @param budget the current budget
+	 */
+	void limitsRead(ServerLimits limits, Budget budget) {
+		if (limits.equals(budget.server())) {
+			return;
+		}
+		// The next turn budgets with them, or holds min-pool-size if they cannot meet the budget
+		this.limitsReadAgain = limits;
+		logger.info("db-budget: the server came back with other limits (max_connections " + limits.maxConnections()
+				+ ", " + limits.usableConnections() + " usable); the fleet's shares follow from the next heartbeat");
+	}
+
+	/**
+	 * Takes a turn.
+	 * @param settings the server's settings
+	 * @param budget the current budget
+	 * @param poolNames the pools that share the server
+	 * @param slot this member's slot
+	 * @param members the members seen, with what they published
+	 * @param demand this member's demand now
+	 * @param allocation what this member's pools may hold now
+	 * @return the budget from this turn on, or {@code null} if the fleet has outgrown the
+	 * server and the pools hold {@code min-pool-size}
+	 */
+	@Nullable Turn take(BudgetSettings settings, Budget budget, List<String> poolNames, int slot,
+			List<FleetMember> members, int demand, int allocation) {
+		Budget counted;
+		try {
+			ServerLimits server = (this.limitsReadAgain != null) ? this.limitsReadAgain : budget.server();
+			counted = Budget.calculate(settings.withInstances(members.size()), server, poolNames);
+			this.limitsReadAgain = null;
+		}
+		catch (InvalidBudgetException ex) {
+			if (!this.outgrown) {
+				logger.error("db-budget: the fleet counts " + members.size() + " members and the budget cannot be met, "
+						+ "so pools are held at db.budget.min-pool-size until it can: " + ex.getReason() + ". "
+						+ ex.getAction());
+				this.outgrown = true;
+			}
+			return null;
+		}
+		if (this.outgrown) {
+			logger.info("db-budget: the fleet counts " + members.size() + " members and fits its budget again");
+			this.outgrown = false;
+		}
+		int floor = settings.minPoolSize() * poolNames.size();
+		int current = this.joining ? floor : allocation;
+		FleetShares share = FleetShares.of(counted.fleetPoolCapacity(), floor, this.fleetSettings.demandAware(), slot,
+				members, demand, current, this.vanished.stillHeld(members, floor, settings.coordinationConnections()));
+		boolean joined = this.joining;
+		this.joining = false;
+		return new Turn(counted.withAllocation(settings, share.allocation()), share, joined);
+	}
+
+	/**
+	 * Whether a turn changed what is worth a line in the log and the fleet's history.
+	 * @param turn the turn
+	 * @param members the members seen
+	 * @param allocation what this member's pools may hold after it
+	 * @return whether the member joined, the fleet's size changed or the allocation did
+	 */
+	boolean changed(Turn turn, int members, int allocation) {
+		if (!turn.joined() && allocation == this.loggedAllocation && members == this.loggedMembers) {
+			return false;
+		}
+		this.loggedAllocation = allocation;
+		this.loggedMembers = members;
+		return true;
+	}
+
+	/**
+	 * A turn taken.
+	 *
+	 * @param budget the budget from this turn on
+	 * @param share this member's share of the fleet
+	 * @param joined whether it was the member's first turn since it joined or lost
+	 * coordination
+	 */
+	record Turn(Budget budget, FleetShares share, boolean joined) {
+
+	}
+
+}
