@@ -28,7 +28,8 @@
 #   FLEET_MVN_ARGS=           extra Maven arguments, e.g. -Dmaven.repo.local=...
 #   FLEET_SCENARIOS="a b single"   which scenarios to run; "mariadb" adds the MariaDB fleet
 #                             (mariadb-install-db and mariadbd, MariaDB 10.6+, on PATH or MARIADBD)
-#   FLEET_MARIADB_CONFIGS="plain-20 hand-tuned db-budget"   its configurations, in this order
+#   FLEET_MARIADB_CONFIGS="plain-20 hand-tuned db-budget"   its configurations, in this order;
+#                             db-budget-no-gate (the starter without its admission gate) may join them
 #   FLEET_MARIADB_HAND_POOL=8 the hand-tuned pool of the MariaDB fleet: the starter's share,
 #                             (40 - 8 reserved) / 4 instances
 #   FLEET_RESULTS=dir         raw results (default benchmarks/fleet/target/results/<time>)
@@ -369,6 +370,9 @@ run_mariadb() {
 				db-budget) run_config mariadb db-budget "$round" "$instances" "$threads" mixed "$FLEET_JVM_OPTS" \
 					--fleet.dialect=mariadb --db.budget.instances="$instances" --db.budget.reserved-connections="$reserved" \
 					--spring.datasource.hikari.maximum-pool-size=20 ;;
+				db-budget-no-gate) run_config mariadb db-budget-no-gate "$round" "$instances" "$threads" mixed "$FLEET_JVM_OPTS" \
+					--fleet.dialect=mariadb --db.budget.instances="$instances" --db.budget.reserved-connections="$reserved" \
+					--spring.datasource.hikari.maximum-pool-size=20 --db.budget.admission.enabled=false ;;
 				*) log "unknown configuration $config"; exit 1 ;;
 			esac
 		done
@@ -393,4 +397,4 @@ echo "loadAfter=$(cut -d' ' -f1-3 /proc/loadavg)" >> "$RESULTS/machine.propertie
 
 log "report"
 java -Djava.awt.headless=true -jar "$JAR" report --results="$RESULTS" --docs="$DOCS"
-log "done in $(($(date +%s) - STARTED)) s: $DOCS/results.md, raw results in $RESULTS"
+log "done in $(($(date +%s) - STARTED)) s: tables in $DOCS, raw results in $RESULTS"

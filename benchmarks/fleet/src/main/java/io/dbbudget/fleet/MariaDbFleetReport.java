@@ -32,11 +32,12 @@ final class MariaDbFleetReport {
 	/** The scenario's directory under a run's results. */
 	static final String SCENARIO = "mariadb";
 
-	private static final List<String> CONFIGS = List.of("plain-20", "hand-tuned", "db-budget");
+	private static final List<String> CONFIGS = List.of("plain-20", "hand-tuned", "db-budget", "db-budget-no-gate");
 
 	private static final Map<String, String> TITLES = Map.of("plain-20", "plain Hikari, pools of 20, no starter",
 			"hand-tuned", "hand-tuned, no starter", "db-budget",
-			"db-budget (instances=4, reserved-connections=8, pool asks 20)");
+			"db-budget (instances=4, reserved-connections=8, pool asks 20)", "db-budget-no-gate",
+			"db-budget without its admission gate (admission.enabled=false)");
 
 	private static final Pattern RESERVED = Pattern.compile("--db\\.budget\\.reserved-connections=(\\d+)");
 
