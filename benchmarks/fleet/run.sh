@@ -2,7 +2,9 @@
 #
 # Fleet benchmark of db-budget: N instances of one Spring Boot application (separate JVMs)
 # against one private PostgreSQL 15 server, four pool configurations back to back, plus a
-# single instance next to pgbench. Writes docs/BENCHMARKS.md ("Fleet benchmark")'s tables and chart inputs:
+# single instance next to pgbench; and, as scenario "mariadb", 4 instances against a private
+# MariaDB server (plain pools of 20, hand-tuned pools, the starter). Writes docs/BENCHMARKS.md
+# ("Fleet benchmark", "MariaDB fleet")'s tables and chart inputs:
 #
 #   docs/fleet/results.md     the tables, generated
 #   docs/fleet/results.json   every figure, generated
@@ -23,7 +25,13 @@
 #   FLEET_SINGLE_THREADS=200  client threads of the single instance
 #   FLEET_SINGLE_FEW_THREADS=20   client threads of its second, diagnostic run (0: none)
 #   FLEET_SKIP_INSTALL=1      do not `mvn install` the root project first
-#   FLEET_SCENARIOS="a b single"   which scenarios to run
+#   FLEET_MVN_ARGS=           extra Maven arguments, e.g. -Dmaven.repo.local=...
+#   FLEET_SCENARIOS="a b single"   which scenarios to run; "mariadb" adds the MariaDB fleet
+#                             (mariadb-install-db and mariadbd, MariaDB 10.6+, on PATH or MARIADBD)
+#   FLEET_MARIADB_CONFIGS="plain-20 hand-tuned db-budget"   its configurations, in this order;
+#                             db-budget-no-gate (the starter without its admission gate) may join them
+#   FLEET_MARIADB_HAND_POOL=8 the hand-tuned pool of the MariaDB fleet: the starter's share,
+#                             (40 - 8 reserved) / 4 instances
 #   FLEET_RESULTS=dir         raw results (default benchmarks/fleet/target/results/<time>)
 #   FLEET_DOCS=dir            where the generated files go (default docs/fleet)
 #   PGBIN=/usr/lib/postgresql/15/bin
@@ -67,14 +75,16 @@ log() { printf '%s fleet: %s\n' "$(date -u +%H:%M:%S)" "$*" >&2; }
 
 # shellcheck source=private-server.sh
 . "$HERE/private-server.sh"
+# shellcheck source=private-mariadb.sh
+. "$HERE/private-mariadb.sh"
 
 # --- build ---------------------------------------------------------------------------------
 if [ "${FLEET_SKIP_INSTALL:-0}" != 1 ]; then
 	log "installing the starter (mvn install -DskipTests in $ROOT)"
-	(cd "$ROOT" && mvn -q -B install -DskipTests)
+	(cd "$ROOT" && mvn -q -B ${FLEET_MVN_ARGS:-} install -DskipTests)
 fi
 log "building $JAR"
-mvn -q -B -f "$HERE/pom.xml" package -DskipTests
+mvn -q -B ${FLEET_MVN_ARGS:-} -f "$HERE/pom.xml" package -DskipTests
 mkdir -p "$RESULTS" "$DOCS"
 
 # --- private server --------------------------------------------------------------------------
@@ -88,16 +98,21 @@ cleanup() {
 	[ -n "$SAMPLER_PID" ] && kill "$SAMPLER_PID" 2>/dev/null
 	[ -n "$CPU_PID" ] && kill "$CPU_PID" 2>/dev/null
 	stop_private_server
+	stop_mariadb
 }
 trap cleanup EXIT
 trap 'exit 130' INT TERM
 
-create_private_server fleet
-start_server 40
-create_fleet_schema
-PGPASSWORD=$APP_PASSWORD "$PGBIN/pgbench" -i -s 1 -q -h 127.0.0.1 -p "$PORT" -U "$APP_ROLE" "$DATABASE" \
-	>"$RESULTS/pgbench-init.log" 2>&1
-psql_app -c "VACUUM ANALYZE fleet_item, fleet_account"
+# Which server the configurations run against: postgresql, or mariadb during that scenario
+SERVER_KIND=postgresql
+if [ -n "$(echo " $SCENARIOS " | grep -E ' (a|b|single) ')" ]; then
+	create_private_server fleet
+	start_server 40
+	create_fleet_schema
+	PGPASSWORD=$APP_PASSWORD "$PGBIN/pgbench" -i -s 1 -q -h 127.0.0.1 -p "$PORT" -U "$APP_ROLE" "$DATABASE" \
+		>"$RESULTS/pgbench-init.log" 2>&1
+	psql_app -c "VACUUM ANALYZE fleet_item, fleet_account"
+fi
 
 # --- machine ---------------------------------------------------------------------------------
 {
@@ -109,6 +124,7 @@ psql_app -c "VACUUM ANALYZE fleet_item, fleet_account"
 	echo "jvm=$(java -version 2>&1 | sed -n 3p)"
 	echo "postgres=$("$PGBIN/postgres" --version)"
 	echo "pgbench=$("$PGBIN/pgbench" --version)"
+	case " $SCENARIOS " in *" mariadb "*) echo "mariadbd=$("$MARIADBD" --version)" ;; esac
 	echo "kernel=$(uname -sr)"
 	echo "loadBefore=$(cut -d' ' -f1-3 /proc/loadavg)"
 	echo "fleetJvmOpts=$FLEET_JVM_OPTS"
@@ -121,13 +137,13 @@ psql_app -c "VACUUM ANALYZE fleet_item, fleet_account"
 } > "$RESULTS/machine.properties"
 
 # --- CPU ---------------------------------------------------------------------------------------
-# sample_cpu FILE DELAY: after DELAY seconds, the cores each command (java, postgres, pgbench) used
+# sample_cpu FILE DELAY: after DELAY seconds, the cores each command (java, postgres, pgbench, mariadbd) used
 # over the next 4 s, from top's second sample; on 2 cores shared by clients and server this says
 # who had the CPU
 sample_cpu() {
 	sleep "$2"
 	top -b -d 4 -n 2 -w 512 | awk '/^top -/ { n++ } n == 2 && $1 ~ /^[0-9]+$/ { cpu[$12] += $9 }
-		END { for (c in cpu) if (c == "java" || c == "postgres" || c == "pgbench") printf "%s=%.2f\n", c, cpu[c] / 100 }' > "$1"
+		END { for (c in cpu) if (c == "java" || c == "postgres" || c == "pgbench" || c == "mariadbd") printf "%s=%.2f\n", c, cpu[c] / 100 }' > "$1"
 }
 
 # --- one configuration -----------------------------------------------------------------------
@@ -138,31 +154,44 @@ run_config() {
 	local dir=$RESULTS/$scenario/$label/round-$round
 	local go=$dir/go
 	mkdir -p "$dir"
-	psql_su -d "$DATABASE" -c "VACUUM fleet_account" -c "CHECKPOINT"
-	local log_start
-	log_start=$(stat -c %s "$SERVER_LOG")
-
-	# Connections sampled every 200 ms from pg_stat_activity on a replication (walsender)
-	# session, which takes none of the max_connections slots the fleet competes for
+	# Connections sampled every 200 ms on a session that takes none of the max_connections slots
+	# the fleet competes for: on PostgreSQL from pg_stat_activity on a replication (walsender)
+	# session, on MariaDB from information_schema.PROCESSLIST as root on the extra port
 	local sampler_limit=$((START_TIMEOUT + WARMUP + DURATION + GRACE + 30))
-	start_sampler "$dir/connections.csv" "$sampler_limit" 0.2 "SELECT (extract(epoch FROM clock_timestamp()) * 1000)::bigint, count(*) FILTER (WHERE usename = '$APP_ROLE'), count(*) FILTER (WHERE usename = '$APP_ROLE' AND state = 'active'), count(*) FROM pg_stat_activity WHERE backend_type = 'client backend'"
+	local url refusals_before refusals_key reserved_slots
+	if [ "$SERVER_KIND" = mariadb ]; then
+		url="jdbc:mariadb://127.0.0.1:$MARIA_PORT/$DATABASE"
+		refusals_key=serverRefusals1040
+		reserved_slots=0
+		refusals_before=$(mariadb_aborted_connects)
+		start_mariadb_sampler "$dir/connections.csv" "$sampler_limit" 0.2
+	else
+		url="jdbc:postgresql://127.0.0.1:$PORT/$DATABASE"
+		refusals_key=serverRefusals53300
+		reserved_slots=3
+		psql_su -d "$DATABASE" -c "VACUUM fleet_account" -c "CHECKPOINT"
+		refusals_before=$(stat -c %s "$SERVER_LOG")
+		start_sampler "$dir/connections.csv" "$sampler_limit" 0.2 "SELECT (extract(epoch FROM clock_timestamp()) * 1000)::bigint, count(*) FILTER (WHERE usename = '$APP_ROLE'), count(*) FILTER (WHERE usename = '$APP_ROLE' AND state = 'active'), count(*) FROM pg_stat_activity WHERE backend_type = 'client backend'"
+	fi
 
 	local launch_ms
 	launch_ms=$(date +%s%3N)
 	log "$scenario/$label (round $round): launching $instances instance(s) x $threads threads ($*)"
 	APP_PIDS=()
-	local i
+	local i start_file=()
 	for i in $(seq 1 "$instances"); do
+		if [ "$ORDERED_START" = 1 ]; then start_file=(--fleet.start-file="$dir/start-$i"); fi
 		# shellcheck disable=SC2086
 		java $jvm_opts -jar "$JAR" \
-			--spring.datasource.url="jdbc:postgresql://127.0.0.1:$PORT/$DATABASE" \
+			--spring.datasource.url="$url" \
 			--spring.datasource.username="$APP_ROLE" --spring.datasource.password="$APP_PASSWORD" \
 			--fleet.instance-id="$i" --fleet.config="$label" --fleet.threads="$threads" --fleet.mode="$mode" \
 			--fleet.duration="${DURATION}s" --fleet.warmup="${WARMUP}s" --fleet.grace="${GRACE}s" --fleet.out-dir="$dir" --fleet.go-file="$go" \
-			--fleet.go-timeout="${START_TIMEOUT}s" "$@" >"$dir/instance-$i.log" 2>&1 &
+			--fleet.go-timeout="${START_TIMEOUT}s" "${start_file[@]}" "$@" >"$dir/instance-$i.log" 2>&1 &
 		APP_PIDS+=($!)
-		if [ "$i" -lt "$instances" ]; then sleep "$STAGGER"; fi
+		if [ "$i" -lt "$instances" ] && [ "$ORDERED_START" != 1 ]; then sleep "$STAGGER"; fi
 	done
+	if [ "$ORDERED_START" = 1 ]; then start_in_order "$dir" "$instances"; fi
 
 	# Go when every instance is ready or has exited (bounded by START_TIMEOUT)
 	local waited=0 ready alive pid
@@ -201,9 +230,14 @@ run_config() {
 	CPU_PID=
 	local exit_codes=$EXIT_CODES
 
-	# Connection attempts the server refused for lack of slots (SQLSTATE 53300) in this run
+	# Connection attempts the server refused for lack of slots in this run: 53300 lines in
+	# PostgreSQL's log; MariaDB logs none, its failed logins are counted instead
 	local refused
-	refused=$(refusals_since "$log_start")
+	if [ "$SERVER_KIND" = mariadb ]; then
+		refused=$(($(mariadb_aborted_connects) - refusals_before))
+	else
+		refused=$(refusals_since "$refusals_before")
+	fi
 	cat > "$dir/meta.properties" <<EOF
 scenario=$scenario
 label=$label
@@ -212,16 +246,35 @@ instances=$instances
 threads=$threads
 mode=$mode
 maxConnections=$MAX_CONNECTIONS
-superuserReservedConnections=3
+superuserReservedConnections=$reserved_slots
 arguments=$*
 jvmOpts=$jvm_opts
 launchEpochMillis=$launch_ms
 goEpochMillis=$go_ms
 exitCodes=$(echo "$exit_codes" | sed 's/^ //')
-serverRefusals53300=$refused
+$refusals_key=$refused
 load=$(cut -d' ' -f1-3 /proc/loadavg)
 EOF
-	log "$scenario/$label: done, exit codes [$exit_codes ], server refused $refused connection(s) (53300)"
+	log "$scenario/$label: done, exit codes [$exit_codes ], server refused $refused connection(s) (${refusals_key#serverRefusals})"
+}
+
+# With ORDERED_START=1 the JVMs start together, but each instance's start-up query waits for its
+# start-<i> file: start_in_order DIR INSTANCES gives instance i+1 its file once instance i is
+# ready (its pool filled) or has exited, as a rollout that waits for readiness brings a fleet up.
+# Without it the launch stagger would order the pools only on a machine where a JVM starts in
+# less than the stagger
+ORDERED_START=0
+start_in_order() {
+	local dir=$1 instances=$2 i waited
+	for i in $(seq 1 "$instances"); do
+		touch "$dir/start-$i"
+		waited=0
+		while [ ! -f "$dir/$i.ready" ] && kill -0 "${APP_PIDS[$((i - 1))]}" 2>/dev/null \
+			&& [ "$waited" -lt $((START_TIMEOUT * 5)) ]; do
+			sleep 0.2
+			waited=$((waited + 1))
+		done
+	done
 }
 
 # run_fleet SCENARIO MAX_CONNECTIONS INSTANCES THREADS
@@ -293,12 +346,49 @@ run_single() {
 	log "single: $(grep -E '^tps' "$dir/pgbench/pgbench.log" | tr '\n' ' ')"
 }
 
+# The MariaDB fleet (issue 15): 4 instances x 30 threads on max_connections 40, plain pools of
+# 20 (the control, which overcommits), hand-tuned pools and the starter (pools of 20 asked,
+# instances=4, reserved-connections=8: (40 - 8) / 4 = 8 each)
+run_mariadb() {
+	local instances=4 threads=30 max=40 reserved=8
+	local hand=${FLEET_MARIADB_HAND_POOL:-$(((max - reserved) / instances))}
+	SERVER_KIND=mariadb
+	ORDERED_START=1
+	start_mariadb "$max"
+	MAX_CONNECTIONS=$max
+	create_mariadb_schema
+	local round config order configs=${FLEET_MARIADB_CONFIGS:-"plain-20 hand-tuned db-budget"}
+	for round in $(seq 1 "$ROUNDS"); do
+		order=$configs
+		if [ $((round % 2)) = 0 ]; then order=$(echo "$configs" | tr ' ' '\n' | tac | tr '\n' ' '); fi
+		for config in $order; do
+			case $config in
+				plain-20) run_config mariadb plain-20 "$round" "$instances" "$threads" mixed "$FLEET_JVM_OPTS" \
+					--fleet.dialect=mariadb --db.budget.enabled=false --spring.datasource.hikari.maximum-pool-size=20 ;;
+				hand-tuned) run_config mariadb hand-tuned "$round" "$instances" "$threads" mixed "$FLEET_JVM_OPTS" \
+					--fleet.dialect=mariadb --db.budget.enabled=false --spring.datasource.hikari.maximum-pool-size="$hand" ;;
+				db-budget) run_config mariadb db-budget "$round" "$instances" "$threads" mixed "$FLEET_JVM_OPTS" \
+					--fleet.dialect=mariadb --db.budget.instances="$instances" --db.budget.reserved-connections="$reserved" \
+					--spring.datasource.hikari.maximum-pool-size=20 ;;
+				db-budget-no-gate) run_config mariadb db-budget-no-gate "$round" "$instances" "$threads" mixed "$FLEET_JVM_OPTS" \
+					--fleet.dialect=mariadb --db.budget.instances="$instances" --db.budget.reserved-connections="$reserved" \
+					--spring.datasource.hikari.maximum-pool-size=20 --db.budget.admission.enabled=false ;;
+				*) log "unknown configuration $config"; exit 1 ;;
+			esac
+		done
+	done
+	stop_mariadb
+	SERVER_KIND=postgresql
+	ORDERED_START=0
+}
+
 STARTED=$(date +%s)
 for scenario in $SCENARIOS; do
 	case $scenario in
 		a) run_fleet a 40 "$A_INSTANCES" 30 ;;
 		b) run_fleet b 100 15 10 ;;
 		single) run_single ;;
+		mariadb) run_mariadb ;;
 		*) log "unknown scenario $scenario"; exit 1 ;;
 	esac
 done
@@ -307,4 +397,4 @@ echo "loadAfter=$(cut -d' ' -f1-3 /proc/loadavg)" >> "$RESULTS/machine.propertie
 
 log "report"
 java -Djava.awt.headless=true -jar "$JAR" report --results="$RESULTS" --docs="$DOCS"
-log "done in $(($(date +%s) - STARTED)) s: $DOCS/results.md, raw results in $RESULTS"
+log "done in $(($(date +%s) - STARTED)) s: tables in $DOCS, raw results in $RESULTS"

@@ -46,7 +46,8 @@ import tools.jackson.databind.json.JsonMapper;
  * Aggregates a run of {@code run.sh}: per configuration, the instances' JSON results (summed,
  * latency histograms merged), the connection samples and the server's refusals; for the
  * single-instance scenario also pgbench's output. Writes {@code results.md} (tables and
- * ratios), {@code results.json} and two charts.
+ * ratios), {@code results.json} and two charts; the MariaDB scenario's go to files of their own
+ * ({@link MariaDbFleetReport}).
  * <p>
  * {@code java -jar fleet-bench.jar report --results=DIR --docs=DIR}
  *
@@ -133,6 +134,13 @@ public final class Report {
 			}
 			singleJson.put("pgbench", pgbench.toJson());
 			all.put("single", singleJson);
+		}
+		if (Files.isDirectory(results.resolve(MariaDbFleetReport.SCENARIO))) {
+			MariaDbFleetReport.write(results, docs, duration, machine);
+		}
+		if (fleets.isEmpty() && single == null) {
+			// A run of the MariaDB scenario alone leaves PostgreSQL's tables and charts as they are
+			return;
 		}
 		Map<String, Object> targets = targets(md, fleets, single, pgbench);
 		all.put("targets", targets);
@@ -258,13 +266,13 @@ public final class Report {
 		return targets;
 	}
 
-	private static void target(StringBuilder md, Map<String, Object> targets, String name, String measured, boolean met) {
+	static void target(StringBuilder md, Map<String, Object> targets, String name, String measured, boolean met) {
 		md.append("| ").append(name).append(" | ").append(measured).append(" | ").append(met ? "yes" : "**no**")
 			.append(" |\n");
 		targets.put(name, Map.of("measured", measured, "met", met));
 	}
 
-	private static Map<String, Object> toJson(Map<String, Config> configs) {
+	static Map<String, Object> toJson(Map<String, Config> configs) {
 		Map<String, Object> json = new LinkedHashMap<>();
 		configs.forEach((name, config) -> json.put(name, config.toJson()));
 		return json;
@@ -541,6 +549,13 @@ public final class Report {
 
 		final Histogram latency = new Histogram(3_600_000_000L, 3);
 
+		// Per round, for medians over rounds and ratios between configurations of the same round
+		final List<Double> roundTxPerSecond = new ArrayList<>();
+
+		final List<Double> roundP50 = new ArrayList<>();
+
+		final List<Double> roundP99 = new ArrayList<>();
+
 		final List<Map<String, Object>> perInstance = new ArrayList<>();
 
 		/**
@@ -576,11 +591,15 @@ public final class Report {
 			}
 			long go = Long.parseLong(meta.getProperty("goEpochMillis", "0"));
 			this.secondsToGo.add((go - Long.parseLong(meta.getProperty("launchEpochMillis", "0"))) / 1000.0);
-			this.refusals += Long.parseLong(meta.getProperty("serverRefusals53300", "0"));
+			// PostgreSQL's log lines (53300), or MariaDB's failed logins (1040)
+			this.refusals += Long.parseLong(
+					meta.getProperty("serverRefusals53300", meta.getProperty("serverRefusals1040", "0")));
 			this.exitCodes.add(meta.getProperty("exitCodes", ""));
 			this.loads.add(meta.getProperty("load", "").split(" ")[0]);
 			String where = "round " + this.rounds + ", ";
 			int startedBefore = this.started;
+			long okBefore = this.ok;
+			Histogram roundLatency = new Histogram(3_600_000_000L, 3);
 			int poolSumOfRound = 0;
 			for (int i = 1; i <= this.instances; i++) {
 				File file = dir.resolve(i + ".json").toFile();
@@ -618,8 +637,12 @@ public final class Report {
 					.forEach((key, count) -> this.errors.merge(key, ((Number) count).longValue(), Long::sum));
 				((Map<String, Object>) result.getOrDefault("errorSamples", Map.of()))
 					.forEach((key, text) -> this.errorSamples.putIfAbsent(key, String.valueOf(text)));
-				this.latency.add(decode((String) result.get("latencyHistogram")));
+				roundLatency.add(decode((String) result.get("latencyHistogram")));
 			}
+			this.latency.add(roundLatency);
+			this.roundTxPerSecond.add((this.ok - okBefore) / (double) this.duration);
+			this.roundP50.add(roundLatency.getValueAtPercentile(50) / 1000.0);
+			this.roundP99.add(roundLatency.getValueAtPercentile(99) / 1000.0);
 			this.startedPerRound.add(this.started - startedBefore);
 			this.poolSum = Math.max(this.poolSum, poolSumOfRound);
 			List<long[]> roundSamples = new ArrayList<>();
@@ -861,11 +884,16 @@ public final class Report {
 
 		/** "{@code client} / postgres" in cores, or "-" when not sampled. */
 		String text(String client) {
+			return text(client, "postgres");
+		}
+
+		/** "{@code client} / {@code server}" in cores, or "-" when not sampled. */
+		String text(String client, String server) {
 			if (this.cores.isEmpty()) {
 				return "-";
 			}
 			return String.format(Locale.ROOT, "%.2f / %.2f", this.cores.getOrDefault(client, 0.0),
-					this.cores.getOrDefault("postgres", 0.0));
+					this.cores.getOrDefault(server, 0.0));
 		}
 
 	}

@@ -87,6 +87,7 @@ class Workload implements ApplicationRunner, ExitCodeGenerator {
 				? this.dataSource.unwrap(HikariDataSource.class) : null;
 		result.put("dataSourceClass", this.dataSource.getClass().getName());
 
+		result.put("startTimedOut", !awaitFile(p.getStartFile()));
 		// Start-up query: the pool starts here and fills towards minimum-idle in the background
 		long checkStart = System.nanoTime();
 		try (Connection connection = this.dataSource.getConnection(); Statement statement = connection.createStatement()) {
@@ -110,7 +111,7 @@ class Workload implements ApplicationRunner, ExitCodeGenerator {
 		result.put("jvmUptimeAtReadyMillis", ManagementFactory.getRuntimeMXBean().getUptime());
 
 		Files.writeString(p.getOutDir().resolve(p.getInstanceId() + ".ready"), "ready\n");
-		result.put("goTimedOut", !awaitGo());
+		result.put("goTimedOut", !awaitFile(p.getGoFile()));
 
 		PoolWatcher watcher = new PoolWatcher(hikari);
 		watcher.start();
@@ -205,19 +206,20 @@ class Workload implements ApplicationRunner, ExitCodeGenerator {
 		return last;
 	}
 
-	private boolean awaitGo() throws InterruptedException {
-		Path go = this.properties.getGoFile();
-		if (go == null) {
+	/** Waits for the runner's signal file, if any, for at most the go timeout; false when it did not come. */
+	private boolean awaitFile(Path signal) throws InterruptedException {
+		if (signal == null) {
 			return true;
 		}
 		long until = System.nanoTime() + this.properties.getGoTimeout().toNanos();
 		while (System.nanoTime() < until) {
-			if (Files.exists(go)) {
+			if (Files.exists(signal)) {
 				return true;
 			}
 			Thread.sleep(20);
 		}
-		logger.warn("fleet: no go signal within " + this.properties.getGoTimeout() + ", starting anyway");
+		logger.warn("fleet: no " + signal.getFileName() + " within " + this.properties.getGoTimeout()
+				+ ", going on anyway");
 		return false;
 	}
 
@@ -268,14 +270,17 @@ class Workload implements ApplicationRunner, ExitCodeGenerator {
 	}
 
 	/**
-	 * The SQLSTATE of a failure, from its cause chain; a pool timeout (Hikari's
-	 * {@link SQLTransientConnectionException}) is prefixed with {@code pool-timeout}.
+	 * The SQLSTATE of a failure, from its cause chain, with the server's error number where
+	 * the driver gives one (MariaDB's and MySQL's, such as {@code 08004/1040}; pgjdbc gives
+	 * none); a pool timeout (Hikari's {@link SQLTransientConnectionException}) is prefixed
+	 * with {@code pool-timeout}.
 	 */
 	static String classify(Throwable failure) {
 		String prefix = (failure instanceof SQLTransientConnectionException) ? "pool-timeout " : "";
 		for (Throwable cause = failure; cause != null; cause = (cause.getCause() != cause) ? cause.getCause() : null) {
 			if (cause instanceof SQLException sql && sql.getSQLState() != null) {
-				return prefix + sql.getSQLState();
+				String code = (sql.getErrorCode() != 0) ? "/" + sql.getErrorCode() : "";
+				return prefix + sql.getSQLState() + code;
 			}
 		}
 		return prefix.isEmpty() ? "no-sqlstate " + failure.getClass().getSimpleName() : prefix.trim();
@@ -391,7 +396,10 @@ class Workload implements ApplicationRunner, ExitCodeGenerator {
 			}
 		}
 
-		/** A read and a write in one transaction, with a pause of 1-20 ms before the commit. */
+		/**
+		 * A read and a write in one transaction, with a pause of 1-20 ms before the commit, in
+		 * the SQL of the configured dialect.
+		 */
 		private long mixed(WorkloadProperties p) throws SQLException {
 			ThreadLocalRandom random = ThreadLocalRandom.current();
 			try (Connection connection = Workload.this.dataSource.getConnection()) {
@@ -405,13 +413,12 @@ class Workload implements ApplicationRunner, ExitCodeGenerator {
 							rows.next();
 						}
 					}
-					try (PreparedStatement write = connection.prepareStatement(
-							"UPDATE fleet_account SET balance = balance + ?, updated_at = clock_timestamp() WHERE id = ?")) {
+					try (PreparedStatement write = connection.prepareStatement(p.getDialect().update())) {
 						write.setInt(1, random.nextInt(-100, 101));
 						write.setInt(2, random.nextInt(1, p.getAccounts() + 1));
 						write.executeUpdate();
 					}
-					try (PreparedStatement sleep = connection.prepareStatement("SELECT pg_sleep(?)")) {
+					try (PreparedStatement sleep = connection.prepareStatement(p.getDialect().sleep())) {
 						sleep.setDouble(1, random.nextInt(p.getSleepMinMs(), p.getSleepMaxMs() + 1) / 1000.0);
 						try (ResultSet rows = sleep.executeQuery()) {
 							rows.next();

@@ -16,11 +16,14 @@ import org.springframework.boot.context.properties.ConfigurationProperties;
 public class WorkloadProperties {
 
 	/**
-	 * {@code mixed}: a read, a write and pg_sleep of 1-20 ms in one transaction;
+	 * {@code mixed}: a read, a write and a sleep of 1-20 ms in one transaction;
 	 * {@code select}: one SELECT by primary key on pgbench_accounts in autocommit, like
 	 * {@code pgbench -S}.
 	 */
 	private String mode = "mixed";
+
+	/** The server's SQL for {@code mixed}: {@code postgresql} or {@code mariadb} (also MySQL). */
+	private Dialect dialect = Dialect.POSTGRESQL;
 
 	/** Client threads. */
 	private int threads = 10;
@@ -58,7 +61,14 @@ public class WorkloadProperties {
 	 */
 	private Path goFile;
 
-	/** How long to wait for the go file before starting anyway. */
+	/**
+	 * The start-up query waits until this file exists, so that the runner can bring the
+	 * instances up one after another, each ready before the next; without it the query runs
+	 * at once.
+	 */
+	private Path startFile;
+
+	/** How long to wait for the start file or the go file before going on anyway. */
 	private Duration goTimeout = Duration.ofSeconds(180);
 
 	/** Pause of a client thread after a failed transaction, so that a failing pool is not hammered. */
@@ -96,6 +106,14 @@ public class WorkloadProperties {
 
 	public void setMode(String mode) {
 		this.mode = mode;
+	}
+
+	public Dialect getDialect() {
+		return this.dialect;
+	}
+
+	public void setDialect(Dialect dialect) {
+		this.dialect = dialect;
 	}
 
 	public int getThreads() {
@@ -168,6 +186,14 @@ public class WorkloadProperties {
 
 	public void setGoFile(Path goFile) {
 		this.goFile = goFile;
+	}
+
+	public Path getStartFile() {
+		return this.startFile;
+	}
+
+	public void setStartFile(Path startFile) {
+		this.startFile = startFile;
 	}
 
 	public Duration getGoTimeout() {
