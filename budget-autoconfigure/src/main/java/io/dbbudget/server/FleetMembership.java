@@ -56,11 +56,14 @@ public final class FleetMembership {
 
 	// The turn is released only once what was sent at it is committed, so that the next
 	// member to take it has received it
-	private static final String PUBLISH = """
+	private static final String PUBLISH_AND_SEND = """
 			SELECT set_config('application_name', ?, false),
 			  (SELECT count(pg_notify(?, payload)) FROM unnest(?::text[]) payload)""";
 
 	private static final String RELEASE_TURN = "SELECT pg_advisory_unlock(?)";
+
+	// With nothing to send, one statement ends the turn
+	private static final String PUBLISH_AND_RELEASE = "SELECT set_config('application_name', ?, false), pg_advisory_unlock(?)";
 
 	private static final String LOCK_NOT_AVAILABLE = "55P03";
 
@@ -193,6 +196,7 @@ public final class FleetMembership {
 			}
 			throw ex;
 		}
+		boolean released = false;
 		try {
 			Notifications.receive(connection, channel(groupKey), view);
 			List<FleetMember> members = view.members();
@@ -202,16 +206,24 @@ public final class FleetMembership {
 				view.read(members, silent);
 			}
 			MemberState state = decision.apply(members);
-			try (PreparedStatement publish = connection.prepareStatement(PUBLISH)) {
+			List<String> messages = view.decided(state);
+			try (PreparedStatement publish = connection
+				.prepareStatement(messages.isEmpty() ? PUBLISH_AND_RELEASE : PUBLISH_AND_SEND)) {
 				publish.setString(1, state.encode());
-				publish.setString(2, channel(groupKey));
-				publish.setArray(3, connection.createArrayOf("text", view.decided(state).toArray()));
+				if (messages.isEmpty()) {
+					publish.setLong(2, key(groupKey, TURN));
+				}
+				else {
+					publish.setString(2, channel(groupKey));
+					publish.setArray(3, connection.createArrayOf("text", messages.toArray()));
+				}
 				publish.execute();
+				released = messages.isEmpty();
 			}
 			return members;
 		}
 		finally {
-			if (!connection.isClosed()) {
+			if (!released && !connection.isClosed()) {
 				try (PreparedStatement release = connection.prepareStatement(RELEASE_TURN)) {
 					release.setLong(1, key(groupKey, TURN));
 					release.execute();

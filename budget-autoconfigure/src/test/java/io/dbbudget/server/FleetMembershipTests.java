@@ -91,11 +91,9 @@ class FleetMembershipTests {
 
 	@Test
 	void nextMemberToTakeItsTurnReadsForAllWhenTheReaderVanishes() throws SQLException {
-		this.groupKey = FleetMembership.groupKey("membership-reader");
-		Member first = join();
-		Member second = join();
-		first.turn(new MemberState(1, 1, 5));
-		second.turn(new MemberState(1, 1, 5));
+		List<Member> members = twoAfterATurnEach("membership-reader");
+		Member first = members.get(0);
+		Member second = members.get(1);
 		assertThat(first.view().reader()).isTrue();
 		assertThat(second.view().reader()).isFalse();
 		first.connection().close();
@@ -106,12 +104,10 @@ class FleetMembershipTests {
 
 	@Test
 	void membersOfAThousandFitInTheMessagesTheReaderSends() throws SQLException {
-		this.groupKey = FleetMembership.groupKey("membership-large");
-		Member reader = join();
-		Member follower = join();
-		reader.turn(new MemberState(1, 1, 5));
-		follower.turn(new MemberState(1, 1, 5));
-		// A thousand members, each "slot:demand:held:allocation", are about 16 KB: three messages
+		List<Member> members = twoAfterATurnEach("membership-large");
+		Member reader = members.get(0);
+		Member follower = members.get(1);
+		// A thousand members, each "slot:demand:held:allocation", are about 24 KB: four messages
 		FleetView large = new FleetView(reader.slot(), HEARTBEAT);
 		large.becameReader();
 		for (int slot = 0; slot < 1000; slot++) {
@@ -128,6 +124,15 @@ class FleetMembershipTests {
 		}
 		// The follower's own slot is among them, so it takes its turn on them
 		assertThat(follower.turn(new MemberState(1, 1, 5))).hasSize(1000);
+	}
+
+	private List<Member> twoAfterATurnEach(String group) throws SQLException {
+		this.groupKey = FleetMembership.groupKey(group);
+		List<Member> members = List.of(join(), join());
+		for (Member member : members) {
+			member.turn(new MemberState(1, 1, 5));
+		}
+		return members;
 	}
 
 	private Member join() throws SQLException {
