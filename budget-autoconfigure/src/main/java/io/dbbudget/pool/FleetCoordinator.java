@@ -132,10 +132,6 @@ public class FleetCoordinator implements AutoCloseable {
 				this.listener.limitsRead(ServerLimitsReader.read(connection));
 			}
 			this.slot = FleetMembership.join(connection, this.groupKey);
-			if (this.slot.isPresent()) {
-				FleetMembership.listen(connection, this.groupKey, this.slot.getAsInt(),
-						this.settings.heartbeat().dividedBy(2));
-			}
 		}
 		catch (SQLException | RuntimeException ex) {
 			connection.close();

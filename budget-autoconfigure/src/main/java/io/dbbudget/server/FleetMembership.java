@@ -49,7 +49,9 @@ public final class FleetMembership {
 			  AND l.database = (SELECT oid FROM pg_database WHERE datname = current_database())
 			ORDER BY 1""";
 
-	private static final String PREPARE_TURNS = "SELECT set_config('lock_timeout', ?, false), pg_advisory_lock(?)";
+	private static final String TURN_WAIT = "SELECT set_config('lock_timeout', ?, false)";
+
+	private static final String SENDS_GROWTH = "SELECT pg_advisory_lock(?)";
 
 	private static final String TAKE_TURN = """
 			SELECT pg_advisory_lock(?), CASE WHEN ? THEN false ELSE pg_try_advisory_lock(?) END""";
@@ -111,29 +113,6 @@ public final class FleetMembership {
 	}
 
 	/**
-	 * Makes a member that has joined ready for its turns: it waits at most {@code wait} for
-	 * the turn, listens to the group's channel, and says that it sends its growth there.
-	 * @param connection the member's own connection, which holds its slot
-	 * @param groupKey the group's key
-	 * @param slot the slot it holds
-	 * @param wait how long to wait for the turn
-	 * @throws SQLException if the server cannot be asked
-	 */
-	public static void listen(Connection connection, int groupKey, int slot, Duration wait) throws SQLException {
-		try (PreparedStatement statement = connection.prepareStatement(PREPARE_TURNS)) {
-			statement.setString(1, Math.max(1, wait.toMillis()) + "ms");
-			statement.setLong(2, key(groupKey, slot));
-			statement.execute();
-		}
-		// A driver whose notifications cannot be had reads for itself at every turn
-		if (Notifications.available(connection)) {
-			try (Statement listen = connection.createStatement()) {
-				listen.execute("LISTEN " + channel(groupKey));
-			}
-		}
-	}
-
-	/**
 	 * The members of a group now, this member included, with what each published.
 	 * @param connection any connection to the group's database
 	 * @param groupKey the group's key
@@ -171,7 +150,7 @@ public final class FleetMembership {
 	 * @param connection the member's own connection, which holds its slot
 	 * @param groupKey the group's key
 	 * @param view what this member knows of its group, kept from one turn to the next on the
-	 * same connection
+	 * same connection, and how long it waits for the turn
 	 * @param decision what to publish, given the members
 	 * @return the members seen, or {@code null} if the turn could not be had in time (the
 	 * state published before stays)
@@ -179,6 +158,9 @@ public final class FleetMembership {
 	 */
 	public static @Nullable List<FleetMember> takeTurn(Connection connection, int groupKey, FleetView view,
 			Function<List<FleetMember>, MemberState> decision) throws SQLException {
+		if (!view.prepared()) {
+			prepareTurns(connection, groupKey, view);
+		}
 		try (PreparedStatement turn = connection.prepareStatement(TAKE_TURN)) {
 			turn.setLong(1, key(groupKey, TURN));
 			turn.setBoolean(2, view.reader() || view.slot() < 0);
@@ -230,6 +212,28 @@ public final class FleetMembership {
 				}
 			}
 		}
+	}
+
+	// Before its first turn a member sets its wait for the turn, says that it sends its growth
+	// (a member without a slot has nothing to say) and listens to the group's channel
+	private static void prepareTurns(Connection connection, int groupKey, FleetView view) throws SQLException {
+		try (PreparedStatement wait = connection.prepareStatement(TURN_WAIT)) {
+			wait.setString(1, Math.max(1, view.turnWait().toMillis()) + "ms");
+			wait.execute();
+		}
+		if (view.slot() >= 0) {
+			try (PreparedStatement sends = connection.prepareStatement(SENDS_GROWTH)) {
+				sends.setLong(1, key(groupKey, view.slot()));
+				sends.execute();
+			}
+		}
+		// A driver whose notifications cannot be had reads for itself at every turn
+		if (Notifications.available(connection)) {
+			try (Statement listen = connection.createStatement()) {
+				listen.execute("LISTEN " + channel(groupKey));
+			}
+		}
+		view.preparedForTurns();
 	}
 
 	private static String channel(int groupKey) {

@@ -39,6 +39,8 @@ public final class FleetView {
 
 	private final int slot;
 
+	private final Duration turnWait;
+
 	private final long freshNanos;
 
 	private final LongSupplier nanoTime;
@@ -46,6 +48,8 @@ public final class FleetView {
 	private final Map<Integer, Entry> members = new TreeMap<>();
 
 	private final StringBuilder partsReceived = new StringBuilder();
+
+	private boolean prepared;
 
 	private boolean reader;
 
@@ -57,7 +61,8 @@ public final class FleetView {
 	private boolean snapshotSeen;
 
 	/**
-	 * Creates the view of a member that has just joined, which knows nothing of its group yet.
+	 * Creates the view of a member that has just joined on a connection of its own, which
+	 * knows nothing of its group yet.
 	 * @param slot the member's slot, or {@code -1} if it has none
 	 * @param heartbeat how often members take their turn
 	 */
@@ -67,6 +72,7 @@ public final class FleetView {
 
 	FleetView(int slot, Duration heartbeat, LongSupplier nanoTime) {
 		this.slot = slot;
+		this.turnWait = heartbeat.dividedBy(2);
 		this.freshNanos = heartbeat.multipliedBy(2).toNanos();
 		this.nanoTime = nanoTime;
 	}
@@ -77,6 +83,24 @@ public final class FleetView {
 	 */
 	public int slot() {
 		return this.slot;
+	}
+
+	/**
+	 * How long this member waits for its turn: half a heartbeat, so that a member that holds
+	 * the turn too long delays the others' shares by one heartbeat at most.
+	 * @return the wait
+	 */
+	public Duration turnWait() {
+		return this.turnWait;
+	}
+
+	// Whether the connection is ready for turns: its wait set, the group's channel listened to
+	boolean prepared() {
+		return this.prepared;
+	}
+
+	void preparedForTurns() {
+		this.prepared = true;
 	}
 
 	/**

@@ -139,7 +139,6 @@ class FleetMembershipTests {
 		Connection connection = database.openConnection();
 		this.sessions.add(connection);
 		int slot = FleetMembership.join(connection, this.groupKey).getAsInt();
-		FleetMembership.listen(connection, this.groupKey, slot, HEARTBEAT.dividedBy(2));
 		return new Member(connection, slot, new FleetView(slot, HEARTBEAT), this.groupKey);
 	}
 
