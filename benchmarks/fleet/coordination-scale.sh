@@ -20,11 +20,12 @@
 #   locks     the pg_locks read alone (no transaction, no turn, no publish)
 #   leader    the change proposed in docs/BENCHMARKS.md: every member publishes, one member (client
 #             0) also reads for all, no turn (not in the default plan)
-#   reader    the heartbeat as the library runs it since issue 18: the turn is a session-level lock
+#   reader<g> the heartbeat as the library runs it since issue 18: the turn is a session-level lock
 #             (with a try for the reader lock), one member (client 0, the reader) reads for all and
 #             sends the members to the group's channel (NOTIFY, one entry per member); every member
-#             LISTENs, publishes and releases the turn, and one heartbeat in ten also sends a
-#             member's growth
+#             LISTENs, publishes and releases the turn; in g % of the heartbeats (reader0, reader1,
+#             reader10, ...) a member grows and sends its state, otherwise it publishes and releases the
+#             turn in one statement
 #
 # Measured over a window that starts once all N members hold their lock: the server's CPU (the
 # postmaster's and all its children's, /proc/<pid>/schedstat), heartbeats per second, the
@@ -109,22 +110,27 @@ READ_READER="SELECT l.objid::bigint, a.application_name, s.pid IS NOT NULL FROM 
 CHANNEL=db_budget_fleet_$GROUP_KEY
 
 # The heartbeat since issue 18 (FleetMembership.takeTurn with a FleetView): the turn, a session-level
-# lock whose wait is bounded by the session's lock_timeout, then the reader's read and snapshot (one
-# entry "slot:demand:held:allocation" per member, as FleetView sends it) or, one heartbeat in ten, a
-# member's growth, in the publish's statement; then the turn's release
+# lock whose wait is bounded by the session's lock_timeout. The reader reads and sends the members
+# (one entry "slot:demand:held:allocation" per member, as FleetView sends them) with its publish,
+# then releases the turn; a member that grew (g % of the heartbeats) sends its state with
+# its publish, then releases; any other member publishes and releases in one statement
 reader_body() {
+	local growth=${1:-10}
 	cat <<SQL
 \set d random(0, 50)
-\set grows random(1, 10)
+\set grows random(1, 100)
 SELECT fleet_turn_session(:turn, :reader, :client_id = 0)::int AS turn_taken \gset
 \if :turn_taken = 1
 \if :client_id = 0
 $READ_READER
 SELECT set_config('application_name', 'db-budget fleet d=' || :d::text || ' h=10 a=14', false), (SELECT count(pg_notify('$CHANNEL', p)) FROM unnest(ARRAY['S1/1 ' || (SELECT string_agg(g::text || ':25:10:14', ';') FROM generate_series(0, :members - 1) g)]) p);
-\else
-SELECT set_config('application_name', 'db-budget fleet d=' || :d::text || ' h=10 a=14', false), (SELECT count(pg_notify('$CHANNEL', p)) FROM unnest(CASE WHEN :grows = 1 THEN ARRAY['G ' || :client_id::text || ':' || :d::text || ':10:14'] ELSE ARRAY[]::text[] END) p);
-\endif
 SELECT pg_advisory_unlock(:turn);
+\elif :grows <= $growth
+SELECT set_config('application_name', 'db-budget fleet d=' || :d::text || ' h=10 a=14', false), (SELECT count(pg_notify('$CHANNEL', p)) FROM unnest(ARRAY['G ' || :client_id::text || ':' || :d::text || ':10:14']) p);
+SELECT pg_advisory_unlock(:turn);
+\else
+SELECT set_config('application_name', 'db-budget fleet d=' || :d::text || ' h=10 a=14', false), pg_advisory_unlock(:turn);
+\endif
 \endif
 SQL
 }
@@ -152,7 +158,7 @@ write_script() {
 		echo '\if :joined = 0'
 		echo 'SELECT pg_advisory_lock(:group, :client_id);'
 		echo "SELECT set_config('application_name', 'db-budget fleet d=0 h=0 a=0', false);"
-		if [ "$variant" = reader ]; then
+		if [ "${variant#reader}" != "$variant" ]; then
 			# FleetMembership.listen: the turn's wait, the lock that says the member sends its growth
 			echo "SELECT set_config('lock_timeout', :lock_timeout, false), pg_advisory_lock(:group::bigint << 32 | :client_id);"
 			echo "LISTEN $CHANNEL;"
@@ -164,7 +170,7 @@ write_script() {
 			full) heartbeat_body "$READ_FULL" ;;
 			nojoin) heartbeat_body "$READ_LOCKS" ;;
 			locks) echo "$READ_LOCKS" ;;
-			reader) reader_body ;;
+			reader*) reader_body "${variant#reader}" ;;
 			leader)
 				echo '\if :client_id = 0'
 				echo "$READ_FULL"
@@ -177,7 +183,7 @@ write_script() {
 		echo '\endif'
 	} > "$file"
 }
-for variant in idle full nojoin locks leader reader; do write_script "$variant"; done
+for variant in $(for step in $PLAN; do echo "${step%%:*}"; done | sort -u); do write_script "$variant"; done
 
 # "pid ns" for the postmaster and each of its children: CPU time from /proc/<pid>/schedstat, which
 # is exact where the ticks of /proc/<pid>/stat would lose up to one tick per backend
