@@ -7,7 +7,9 @@ import java.sql.SQLException;
 import java.util.ArrayList;
 import java.time.Duration;
 import java.util.List;
+import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.AtomicReference;
+import java.util.function.LongSupplier;
 
 import io.dbbudget.server.FleetMembership.FleetMember;
 import io.dbbudget.test.TestDatabase;
@@ -90,6 +92,22 @@ class FleetMembershipTests {
 	}
 
 	@Test
+	void followerReadsForItselfWhenItHasHeardNothingFromTheReaderForTwoHeartbeats() throws SQLException {
+		this.groupKey = FleetMembership.groupKey("membership-stale");
+		AtomicLong now = new AtomicLong();
+		Member reader = join();
+		Member follower = join(now::get);
+		reader.turn(new MemberState(1, 1, 5));
+		follower.turn(new MemberState(1, 1, 5));
+		reader.turn(new MemberState(1, 1, 5));
+		oldMember(9);
+		assertThat(slots(follower.turn(new MemberState(1, 1, 5)))).containsExactly(0, 1);
+		// The reader is alive but says nothing, as a stalled process would
+		now.addAndGet(HEARTBEAT.multipliedBy(2).plusMillis(1).toNanos());
+		assertThat(slots(follower.turn(new MemberState(1, 1, 5)))).containsExactly(0, 1, 9);
+	}
+
+	@Test
 	void nextMemberToTakeItsTurnReadsForAllWhenTheReaderVanishes() throws SQLException {
 		List<Member> members = twoAfterATurnEach("membership-reader");
 		Member first = members.get(0);
@@ -136,10 +154,14 @@ class FleetMembershipTests {
 	}
 
 	private Member join() throws SQLException {
+		return join(System::nanoTime);
+	}
+
+	private Member join(LongSupplier nanoTime) throws SQLException {
 		Connection connection = database.openConnection();
 		this.sessions.add(connection);
 		int slot = FleetMembership.join(connection, this.groupKey).getAsInt();
-		return new Member(connection, slot, new FleetView(slot, HEARTBEAT), this.groupKey);
+		return new Member(connection, slot, new FleetView(slot, HEARTBEAT, nanoTime), this.groupKey);
 	}
 
 	// A member of a version that reads for itself: it holds its slot and publishes, nothing more
