@@ -6,7 +6,6 @@ import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Statement;
-import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.OptionalInt;
@@ -215,8 +214,10 @@ public final class FleetMembership {
 	}
 
 	// Before its first turn a member sets its wait for the turn, says that it sends its growth
-	// (a member without a slot has nothing to say) and listens to the group's channel
+	// (a member without a slot has nothing to say) and listens to the group's channel. What a
+	// turn sends must be committed before the turn is released: every statement commits
 	private static void prepareTurns(Connection connection, int groupKey, FleetView view) throws SQLException {
+		connection.setAutoCommit(true);
 		try (PreparedStatement wait = connection.prepareStatement(TURN_WAIT)) {
 			wait.setString(1, Math.max(1, view.turnWait().toMillis()) + "ms");
 			wait.execute();
@@ -241,7 +242,7 @@ public final class FleetMembership {
 	}
 
 	// Shows in pg_locks as classid = group key, objid = low, objsubid = 1: the turn and the
-	// reader use low values that are never a slot
+	// reader take values that are never a slot, a member's mark that it sends its growth its slot
 	private static long key(int groupKey, long low) {
 		return ((long) groupKey << 32) | low;
 	}
