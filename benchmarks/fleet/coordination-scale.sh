@@ -20,6 +20,12 @@
 #   locks     the pg_locks read alone (no transaction, no turn, no publish)
 #   leader    the change proposed in docs/BENCHMARKS.md: every member publishes, one member (client
 #             0) also reads for all, no turn (not in the default plan)
+#   reader<g> the heartbeat as the library runs it since issue 18: the turn is a session-level lock
+#             (with a try for the reader lock), one member (client 0, the reader) reads for all and
+#             sends the members to the group's channel (NOTIFY, one entry per member); every member
+#             LISTENs, publishes and releases the turn; in g % of the heartbeats (reader0, reader1,
+#             reader10, ...) a member grows and sends its state, otherwise it publishes and releases the
+#             turn in one statement
 #
 # Measured over a window that starts once all N members hold their lock: the server's CPU (the
 # postmaster's and all its children's, /proc/<pid>/schedstat), heartbeats per second, the
@@ -31,6 +37,7 @@
 # Environment (all optional):
 #   SCALE_MEMBERS="1 100 500"        fleet sizes
 #   SCALE_PLAN="idle:1 full:5 full:1 nojoin:1 locks:1 idle:1"   variant:heartbeat-seconds, per size
+#                                    (before/after: "idle:5 full:5 reader:5 full:5 reader:5 ...")
 #   SCALE_WINDOW=15                  seconds measured per phase
 #   SCALE_RESULTS=dir                default benchmarks/fleet/target/coordination-scale/<time>
 #   PGBIN=/usr/lib/postgresql/15/bin
@@ -76,6 +83,14 @@ BEGIN
 EXCEPTION WHEN lock_not_available THEN
 	RETURN false;
 END $$;
+CREATE FUNCTION fleet_turn_session(turn bigint, reader bigint, is_reader boolean) RETURNS boolean
+LANGUAGE plpgsql AS $$
+BEGIN
+	PERFORM pg_advisory_lock(turn), CASE WHEN is_reader THEN false ELSE pg_try_advisory_lock(reader) END;
+	RETURN true;
+EXCEPTION WHEN lock_not_available THEN
+	RETURN false;
+END $$;
 SQL
 
 {
@@ -88,6 +103,37 @@ SQL
 # The members' read, as FleetMembership.MEMBERS, and the same without the join
 READ_FULL="SELECT l.objid::bigint, a.application_name FROM pg_locks l LEFT JOIN pg_stat_activity a ON a.pid = l.pid WHERE l.locktype = 'advisory' AND l.objsubid = 2 AND l.granted AND l.classid::bigint = :group AND l.database = (SELECT oid FROM pg_database WHERE datname = current_database()) ORDER BY 1;"
 READ_LOCKS="SELECT l.objid::bigint FROM pg_locks l WHERE l.locktype = 'advisory' AND l.objsubid = 2 AND l.granted AND l.classid::bigint = :group AND l.database = (SELECT oid FROM pg_database WHERE datname = current_database()) ORDER BY 1;"
+
+# The reader's read, as FleetMembership.MEMBERS since issue 18: whether each member sends its growth
+# comes from its second lock
+READ_READER="SELECT l.objid::bigint, a.application_name, s.pid IS NOT NULL FROM pg_locks l LEFT JOIN pg_stat_activity a ON a.pid = l.pid LEFT JOIN pg_locks s ON s.pid = l.pid AND s.locktype = 'advisory' AND s.objsubid = 1 AND s.classid = l.classid AND s.objid = l.objid AND s.granted WHERE l.locktype = 'advisory' AND l.objsubid = 2 AND l.granted AND l.classid::bigint = :group AND l.database = (SELECT oid FROM pg_database WHERE datname = current_database()) ORDER BY 1;"
+CHANNEL=db_budget_fleet_$GROUP_KEY
+
+# The heartbeat since issue 18 (FleetMembership.takeTurn with a FleetView): the turn, a session-level
+# lock whose wait is bounded by the session's lock_timeout. The reader reads and sends the members
+# (one entry "slot:demand:held:allocation" per member, as FleetView sends them) with its publish,
+# then releases the turn; a member that grew (g % of the heartbeats) sends its state with
+# its publish, then releases; any other member publishes and releases in one statement
+reader_body() {
+	local growth=${1:-10}
+	cat <<SQL
+\set d random(0, 50)
+\set grows random(1, 100)
+SELECT fleet_turn_session(:turn, :reader, :client_id = 0)::int AS turn_taken \gset
+\if :turn_taken = 1
+\if :client_id = 0
+$READ_READER
+SELECT set_config('application_name', 'db-budget fleet d=' || :d::text || ' h=10 a=14', false), (SELECT count(pg_notify('$CHANNEL', p)) FROM unnest(ARRAY['S1/1 ' || (SELECT string_agg(g::text || ':25:10:14', ';') FROM generate_series(0, :members - 1) g)]) p);
+SELECT pg_advisory_unlock(:turn);
+\elif :grows <= $growth
+SELECT set_config('application_name', 'db-budget fleet d=' || :d::text || ' h=10 a=14', false), (SELECT count(pg_notify('$CHANNEL', p)) FROM unnest(ARRAY['G ' || :client_id::text || ':' || :d::text || ':10:14']) p);
+SELECT pg_advisory_unlock(:turn);
+\else
+SELECT set_config('application_name', 'db-budget fleet d=' || :d::text || ' h=10 a=14', false), pg_advisory_unlock(:turn);
+\endif
+\endif
+SQL
+}
 
 # A turn that times out skips the read and the publish, as takeTurn does; pgbench would abort the
 # client on the lock timeout's error, so fleet_turn catches it
@@ -112,6 +158,11 @@ write_script() {
 		echo '\if :joined = 0'
 		echo 'SELECT pg_advisory_lock(:group, :client_id);'
 		echo "SELECT set_config('application_name', 'db-budget fleet d=0 h=0 a=0', false);"
+		if [ "${variant#reader}" != "$variant" ]; then
+			# FleetMembership.listen: the turn's wait, the lock that says the member sends its growth
+			echo "SELECT set_config('lock_timeout', :lock_timeout, false), pg_advisory_lock(:group::bigint << 32 | :client_id);"
+			echo "LISTEN $CHANNEL;"
+		fi
 		echo '\set joined 1'
 		echo '\else'
 		case $variant in
@@ -119,6 +170,7 @@ write_script() {
 			full) heartbeat_body "$READ_FULL" ;;
 			nojoin) heartbeat_body "$READ_LOCKS" ;;
 			locks) echo "$READ_LOCKS" ;;
+			reader*) reader_body "${variant#reader}" ;;
 			leader)
 				echo '\if :client_id = 0'
 				echo "$READ_FULL"
@@ -131,7 +183,7 @@ write_script() {
 		echo '\endif'
 	} > "$file"
 }
-for variant in idle full nojoin locks leader; do write_script "$variant"; done
+for variant in $(for step in $PLAN; do echo "${step%%:*}"; done | sort -u); do write_script "$variant"; done
 
 # "pid ns" for the postmaster and each of its children: CPU time from /proc/<pid>/schedstat, which
 # is exact where the ticks of /proc/<pid>/stat would lose up to one tick per backend
@@ -173,7 +225,8 @@ phase() {
 	lock_timeout=$((heartbeat * 500))ms
 	PGPASSWORD=$APP_PASSWORD timeout $((duration + 120)) "$PGBIN/pgbench" -n -M prepared \
 		-h 127.0.0.1 -p "$PORT" -U "$APP_ROLE" -c "$n" -j "$threads" -R "$rate" -T "$duration" \
-		-r -l --log-prefix="$dir/tx" -D joined=0 -D group="$GROUP_KEY" -D turn=$((GROUP_KEY << 32)) \
+		-r -l --log-prefix="$dir/tx" -D joined=0 -D group="$GROUP_KEY" -D turn=$((GROUP_KEY << 32 | 4294967295)) \
+		-D reader=$((GROUP_KEY << 32 | 4294967294)) -D members="$n" \
 		-D lock_timeout="$lock_timeout" -f "$RESULTS/scripts/$variant.sql" "$DATABASE" \
 		>"$dir/pgbench.out" 2>"$dir/pgbench.err" &
 	PGBENCH_PID=$!

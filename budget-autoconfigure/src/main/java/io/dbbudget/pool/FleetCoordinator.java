@@ -16,6 +16,7 @@ import io.dbbudget.budget.ServerLimits;
 import io.dbbudget.server.BackgroundScheduler;
 import io.dbbudget.server.FleetMembership;
 import io.dbbudget.server.FleetMembership.FleetMember;
+import io.dbbudget.server.FleetView;
 import io.dbbudget.server.MemberState;
 import io.dbbudget.server.ServerLimitsReader;
 import org.apache.commons.logging.Log;
@@ -24,8 +25,9 @@ import org.jspecify.annotations.Nullable;
 
 /**
  * Counts the instances of a fleet through PostgreSQL: this instance holds a slot of its group
- * on one connection of its own, and at every heartbeat takes its turn to read the members and
- * what they published, and to publish its own demand and allocation.
+ * on one connection of its own, and at every heartbeat takes its turn to learn the members and
+ * what they published, and to publish its own demand and allocation. One member of the group
+ * reads the members for all and sends them to the others (see {@link FleetView}).
  * <p>
  * Only the heartbeat thread touches the connection. What the endpoint and the metrics read is
  * an immutable snapshot, so they answer at once even while a heartbeat waits on a server that
@@ -59,6 +61,9 @@ public class FleetCoordinator implements AutoCloseable {
 	// Confined to the heartbeat thread, except for close() once the thread has stopped
 	private @Nullable Connection connection;
 
+	// What this instance knows of its group, for as long as its connection lives
+	private @Nullable FleetView view;
+
 	private OptionalInt slot = OptionalInt.empty();
 
 	private boolean joinedBefore;
@@ -89,8 +94,13 @@ public class FleetCoordinator implements AutoCloseable {
 				return;
 			}
 			int slot = this.slot.orElse(-1);
-			List<FleetMember> members = FleetMembership.takeTurn(connection, this.groupKey,
-					this.settings.heartbeat().dividedBy(2), (seen) -> this.listener.membersSeen(slot, seen));
+			FleetView view = this.view;
+			boolean reader = view.reader();
+			List<FleetMember> members = FleetMembership.takeTurn(connection, this.groupKey, view,
+					(seen) -> this.listener.membersSeen(slot, seen));
+			if (view.reader() && !reader) {
+				logger.info("db-budget: this instance reads fleet '" + this.settings.group() + "' for all its members");
+			}
 			if (members == null) {
 				// Another member held the turn too long: keep what was published, try next time
 				return;
@@ -133,6 +143,7 @@ public class FleetCoordinator implements AutoCloseable {
 			return null;
 		}
 		this.connection = connection;
+		this.view = new FleetView(this.slot.orElse(-1), this.settings.heartbeat());
 		this.joinedBefore = true;
 		logger.info("db-budget: joined fleet '" + this.settings.group() + "' as slot " + slotText());
 		return connection;
@@ -173,6 +184,7 @@ public class FleetCoordinator implements AutoCloseable {
 	private void closeConnection() {
 		Connection connection = this.connection;
 		this.connection = null;
+		this.view = null;
 		if (connection != null) {
 			try {
 				connection.close();

@@ -78,9 +78,10 @@ final class MySqlDialect implements ServerDialect {
 	}
 
 	@Override
-	public @Nullable List<FleetMember> takeFleetTurn(Connection connection, int groupKey, Duration wait,
+	public @Nullable List<FleetMember> takeFleetTurn(Connection connection, int groupKey, FleetView view,
 			Function<List<FleetMember>, MemberState> decision) throws SQLException {
-		return MySqlFleetMembership.takeTurn(connection, groupKey, wait, decision);
+		// Named locks publish no state: every member counts the members itself, at every turn
+		return MySqlFleetMembership.takeTurn(connection, groupKey, view.turnWait(), decision);
 	}
 
 }

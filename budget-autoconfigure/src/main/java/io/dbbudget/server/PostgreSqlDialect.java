@@ -90,9 +90,9 @@ final class PostgreSqlDialect implements ServerDialect {
 	}
 
 	@Override
-	public @Nullable List<FleetMember> takeFleetTurn(Connection connection, int groupKey, Duration wait,
+	public @Nullable List<FleetMember> takeFleetTurn(Connection connection, int groupKey, FleetView view,
 			Function<List<FleetMember>, MemberState> decision) throws SQLException {
-		return FleetMembership.takeTurn(connection, groupKey, wait, decision);
+		return FleetMembership.takeTurn(connection, groupKey, view, decision);
 	}
 
 }

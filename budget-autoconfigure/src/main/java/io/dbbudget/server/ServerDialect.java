@@ -116,12 +116,13 @@ public interface ServerDialect {
 	 * One member's turn, see {@link FleetMembership#takeTurn}.
 	 * @param connection the member's own connection
 	 * @param groupKey the group's key
-	 * @param wait how long to wait for the turn
+	 * @param view what the member knows of its group between turns on this connection, and
+	 * how long it waits for the turn
 	 * @param decision what to publish, given the members
-	 * @return the members read, or {@code null} if the turn could not be had in time
+	 * @return the members seen, or {@code null} if the turn could not be had in time
 	 * @throws SQLException if the server cannot be asked
 	 */
-	@Nullable List<FleetMember> takeFleetTurn(Connection connection, int groupKey, Duration wait,
+	@Nullable List<FleetMember> takeFleetTurn(Connection connection, int groupKey, FleetView view,
 			Function<List<FleetMember>, MemberState> decision) throws SQLException;
 
 	/**

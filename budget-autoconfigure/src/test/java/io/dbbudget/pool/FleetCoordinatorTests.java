@@ -122,6 +122,33 @@ class FleetCoordinatorTests {
 	}
 
 	@Test
+	void anotherMemberReadsForAllWithinTwoHeartbeatsWhenTheReaderVanishes() throws SQLException {
+		FleetSettings settings = new FleetSettings("coordinator-reader", Duration.ofMillis(500), true);
+		List<FleetCoordinator> coordinators = new CopyOnWriteArrayList<>();
+		try {
+			for (int i = 0; i < 3; i++) {
+				FleetCoordinator coordinator = new FleetCoordinator(settings, dataSource(), new RecordingListener());
+				coordinators.add(coordinator);
+				coordinator.start();
+			}
+			await().until(() -> coordinators.stream().allMatch((coordinator) -> coordinator.state().members().size() == 3));
+			int reader = readerPid(settings.group());
+			assertThat(reader).isPositive();
+			try (Connection admin = database.adminConnection();
+					PreparedStatement terminate = admin.prepareStatement("SELECT pg_terminate_backend(?)")) {
+				terminate.setInt(1, reader);
+				terminate.execute();
+			}
+			await().until(() -> readerPid(settings.group()) != reader);
+			await().atMost(settings.heartbeat().multipliedBy(2)).until(() -> readerPid(settings.group()) > 0);
+			assertThat(readerPid(settings.group())).isNotEqualTo(reader);
+		}
+		finally {
+			coordinators.forEach(FleetCoordinator::close);
+		}
+	}
+
+	@Test
 	void anErrorInAPeriodicTaskKeepsTheScheduleAlive() {
 		AtomicInteger runs = new AtomicInteger();
 		ScheduledExecutorService executor = BackgroundScheduler.create("test");
@@ -151,6 +178,19 @@ class FleetCoordinatorTests {
 				PreparedStatement statement = admin.prepareStatement(
 						"SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND objsubid = 2 AND classid::bigint = ?")) {
 			statement.setLong(1, FleetMembership.groupKey("coordinator-tests"));
+			try (ResultSet result = statement.executeQuery()) {
+				result.next();
+				return result.getInt(1);
+			}
+		}
+	}
+
+	// The session that holds the group's reader lock, or 0
+	private static int readerPid(String group) throws SQLException {
+		try (Connection admin = database.adminConnection();
+				PreparedStatement statement = admin.prepareStatement("SELECT coalesce(max(pid), 0) FROM pg_locks WHERE "
+						+ "locktype = 'advisory' AND granted AND objsubid = 1 AND classid::bigint = ? AND objid::bigint = 4294967294")) {
+			statement.setLong(1, FleetMembership.groupKey(group));
 			try (ResultSet result = statement.executeQuery()) {
 				result.next();
 				return result.getInt(1);

@@ -70,7 +70,7 @@ class ServerDialectOnMariaDbTests {
 			int group = FleetMembership.groupKey("dialect");
 			assertThat(dialect.joinFleet(connection, group)).hasValue(0);
 			assertThat(dialect.fleetMembers(connection, group)).hasSize(1);
-			assertThat(dialect.takeFleetTurn(connection, group, Duration.ofSeconds(1),
+			assertThat(dialect.takeFleetTurn(connection, group, new FleetView(0, Duration.ofSeconds(2)),
 					(members) -> new MemberState(0, 0, 0)))
 				.hasSize(1);
 		}
