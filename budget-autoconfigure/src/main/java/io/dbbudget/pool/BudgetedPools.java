@@ -155,7 +155,7 @@ public class BudgetedPools implements AutoCloseable {
 		ServerAddress address = ServerAddress.of(dataSource.getJdbcUrl());
 		ServerPools server = this.serversByKey.get(address.key());
 		if (server == null) {
-			server = new ServerPools(address, this.settings, this.applicationName, this.fleetSettings,
+			server = new ServerPools(address, this.settings, this.applicationName, fleetSettingsOn(dataSource),
 					this.waitingInFront, this.trimmer);
 			this.serversByKey.put(address.key(), server);
 			this.servers = List.copyOf(this.serversByKey.values());
@@ -163,6 +163,17 @@ public class BudgetedPools implements AutoCloseable {
 		this.serverOfPool.put(name, server);
 		reshapeAll();
 		return server.register(name, dataSource, startedEarly);
+	}
+
+	private @Nullable FleetSettings fleetSettingsOn(HikariDataSource dataSource) {
+		ServerDialect dialect = ServerDialect.forUrl(dataSource.getJdbcUrl());
+		if (this.fleetSettings == null || !this.fleetSettings.demandAware() || dialect == null
+				|| dialect.publishesMemberState()) {
+			return this.fleetSettings;
+		}
+		logger.info("db-budget: on " + dialect.name() + " the fleet's members can count each other but not see each "
+				+ "other's demand, so they take equal shares");
+		return this.fleetSettings.withEqualShares();
 	}
 
 	private void reshapeAll() {

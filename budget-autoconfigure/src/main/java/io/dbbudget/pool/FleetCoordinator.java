@@ -18,16 +18,18 @@ import io.dbbudget.server.FleetMembership;
 import io.dbbudget.server.FleetMembership.FleetMember;
 import io.dbbudget.server.FleetView;
 import io.dbbudget.server.MemberState;
-import io.dbbudget.server.ServerLimitsReader;
+import io.dbbudget.server.ServerDialect;
 import org.apache.commons.logging.Log;
 import org.apache.commons.logging.LogFactory;
 import org.jspecify.annotations.Nullable;
 
 /**
- * Counts the instances of a fleet through PostgreSQL: this instance holds a slot of its group
- * on one connection of its own, and at every heartbeat takes its turn to learn the members and
- * what they published, and to publish its own demand and allocation. One member of the group
- * reads the members for all and sends them to the others (see {@link FleetView}).
+ * Counts the instances of a fleet through their server: this instance holds a slot of its
+ * group on one connection of its own, and at every heartbeat takes its turn to learn the
+ * members and what they published, and to publish its own demand and allocation. On
+ * PostgreSQL one member of the group reads the members for all and sends them to the others
+ * (see {@link FleetView}); on MySQL and MariaDB every member counts the named locks itself, and
+ * publishes nothing (see {@link ServerDialect}).
  * <p>
  * Only the heartbeat thread touches the connection. What the endpoint and the metrics read is
  * an immutable snapshot, so they answer at once even while a heartbeat waits on a server that
@@ -64,6 +66,9 @@ public class FleetCoordinator implements AutoCloseable {
 	// What this instance knows of its group, for as long as its connection lives
 	private @Nullable FleetView view;
 
+	// How the connection's server counts a fleet, known once connected
+	private @Nullable ServerDialect dialect;
+
 	private OptionalInt slot = OptionalInt.empty();
 
 	private boolean joinedBefore;
@@ -96,7 +101,7 @@ public class FleetCoordinator implements AutoCloseable {
 			int slot = this.slot.orElse(-1);
 			FleetView view = this.view;
 			boolean reader = view.reader();
-			List<FleetMember> members = FleetMembership.takeTurn(connection, this.groupKey, view,
+			List<FleetMember> members = this.dialect.takeFleetTurn(connection, this.groupKey, view,
 					(seen) -> this.listener.membersSeen(slot, seen));
 			if (view.reader() && !reader) {
 				logger.info("db-budget: this instance reads fleet '" + this.settings.group() + "' for all its members");
@@ -127,11 +132,17 @@ public class FleetCoordinator implements AutoCloseable {
 		}
 		Connection connection = this.connectionSource.getConnection();
 		try {
+			ServerDialect dialect = ServerDialect.of(connection);
+			if (dialect == null) {
+				throw new SQLException("fleet coordination counts the fleet on PostgreSQL, MySQL or MariaDB, and the "
+						+ "server is none of them");
+			}
+			this.dialect = dialect;
 			if (this.joinedBefore) {
 				// The server may have come back with other limits: read them before counting
-				this.listener.limitsRead(ServerLimitsReader.read(connection));
+				this.listener.limitsRead(dialect.readLimits(connection));
 			}
-			this.slot = FleetMembership.join(connection, this.groupKey);
+			this.slot = dialect.joinFleet(connection, this.groupKey);
 		}
 		catch (SQLException | RuntimeException ex) {
 			connection.close();

@@ -13,4 +13,12 @@ import java.time.Duration;
  */
 public record FleetSettings(String group, Duration heartbeat, boolean demandAware) {
 
+	/**
+	 * The same settings with equal shares.
+	 * @return the settings
+	 */
+	public FleetSettings withEqualShares() {
+		return new FleetSettings(this.group, this.heartbeat, false);
+	}
+
 }

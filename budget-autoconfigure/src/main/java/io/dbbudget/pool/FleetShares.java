@@ -28,10 +28,11 @@ record FleetShares(int fair, int allocation) {
 	 * @param demand this member's own demand now
 	 * @param current what this member's pools may hold now
 	 * @param vanishedHold what members that have just vanished may still hold
+	 * @param unpublishedHold what a member that has published nothing may hold
 	 * @return the share
 	 */
 	static FleetShares of(int capacity, int floor, boolean demandAware, int slot, List<FleetMember> members,
-			int demand, int current, int vanishedHold) {
+			int demand, int current, int vanishedHold, int unpublishedHold) {
 		int equalShare = capacity / members.size();
 		int fair = demandAware ? FairShare.allocate(capacity, floor, members.stream()
 			.map((member) -> new FairShare.Want(member.slot(), (member.slot() == slot) ? Integer.valueOf(demand)
@@ -44,8 +45,7 @@ record FleetShares(int fair, int allocation) {
 		for (FleetMember member : members) {
 			if (member.slot() != slot) {
 				MemberState state = member.state();
-				// A member that has published nothing may hold up to an equal share
-				othersHold += (state != null) ? Math.max(state.allocation(), state.held()) : equalShare;
+				othersHold += (state != null) ? Math.max(state.allocation(), state.held()) : unpublishedHold;
 			}
 		}
 		int growable = Math.max(current, Math.min(fair, capacity - othersHold));

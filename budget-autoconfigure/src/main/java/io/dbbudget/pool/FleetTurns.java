@@ -25,6 +25,15 @@ final class FleetTurns {
 
 	private final FleetSettings fleetSettings;
 
+	// Whether the members see what the others publish; where they do not (MySQL, MariaDB), a
+	// member cannot see the others shrink and relies on their turns instead
+	private final boolean membersPublish;
+
+	// The fleet's size at this member's last turn, and how many of its turns have seen it
+	private int sizeSeen;
+
+	private int turnsAtSize;
+
 	private final VanishedMembers vanished = new VanishedMembers();
 
 	private boolean joining = true;
@@ -39,8 +48,9 @@ final class FleetTurns {
 
 	private int loggedAllocation;
 
-	FleetTurns(FleetSettings fleetSettings) {
+	FleetTurns(FleetSettings fleetSettings, boolean membersPublish) {
 		this.fleetSettings = fleetSettings;
+		this.membersPublish = membersPublish;
 	}
 
 	/**
@@ -118,11 +128,27 @@ final class FleetTurns {
 		}
 		int floor = settings.minPoolSize() * poolNames.size();
 		int current = this.joining ? floor : allocation;
+		int unpublishedHold = unpublishedHold(counted.fleetPoolCapacity(), members.size());
 		FleetShares share = FleetShares.of(counted.fleetPoolCapacity(), floor, this.fleetSettings.demandAware(), slot,
-				members, demand, current, this.vanished.stillHeld(members, floor, settings.coordinationConnections()));
+				members, demand, current,
+				this.vanished.stillHeld(members, floor, settings.coordinationConnections(), unpublishedHold),
+				unpublishedHold);
 		boolean joined = this.joining;
 		this.joining = false;
 		return new Turn(counted.withAllocation(settings, share.allocation()), share, joined);
+	}
+
+	// What a member that has published nothing may hold. Where members publish, that is a
+	// joiner, which holds min-pool-size until its first turn: an equal share is plenty. Where
+	// they cannot, the others still hold the share of the smaller fleet until each has taken
+	// its turn at the new size, which two of this member's turns cover
+	private int unpublishedHold(int capacity, int size) {
+		this.turnsAtSize = (size > this.sizeSeen) ? 0 : this.turnsAtSize + 1;
+		this.sizeSeen = size;
+		if (this.membersPublish || size < 2 || this.turnsAtSize >= 2) {
+			return capacity / size;
+		}
+		return capacity / (size - 1);
 	}
 
 	/**

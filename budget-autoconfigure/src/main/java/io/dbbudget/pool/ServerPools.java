@@ -179,7 +179,7 @@ public class ServerPools implements AutoCloseable {
 					+ "PostgreSQL, MySQL or MariaDB server, and the DataSource URL is none of them");
 			return;
 		}
-		this.turns = new FleetTurns(this.fleetSettings);
+		this.turns = new FleetTurns(this.fleetSettings, probe.dialect().publishesMemberState());
 		this.demand = new DemandSampler(this::getPools, this.waitingInFront);
 		this.demand.start(this.fleetSettings.heartbeat());
 		this.fleet = new FleetCoordinator(this.fleetSettings, probe.server(), new FleetListener());

@@ -9,6 +9,7 @@ import java.util.stream.Collectors;
 
 import io.dbbudget.server.FleetMembership.FleetMember;
 import io.dbbudget.server.MemberState;
+import org.jspecify.annotations.Nullable;
 
 /**
  * What members that have vanished from the group may still hold. A member whose coordination
@@ -35,14 +36,17 @@ final class VanishedMembers {
 	 * @param poolFloor what a member's pools hold at least while it is alive
 	 * @param coordination the connections a member keeps for coordination, which it opens
 	 * again to rejoin
+	 * @param unpublishedHold what a member that publishes nothing (on a server where members
+	 * cannot see each other's state) may hold: an equal share
 	 * @return the connections that members seen before, but not now, may still hold
 	 */
-	int stillHeld(List<FleetMember> members, int poolFloor, int coordination) {
+	int stillHeld(List<FleetMember> members, int poolFloor, int coordination, int unpublishedHold) {
 		Set<Integer> present = members.stream().map(FleetMember::slot).collect(Collectors.toSet());
 		for (FleetMember member : members) {
-			if (member.state() != null) {
-				this.lastSeen.put(member.slot(), new Seen(member.state(), 0));
-			}
+			Seen before = this.lastSeen.get(member.slot());
+			MemberState state = (member.state() != null) ? member.state()
+					: (before != null && before.state() != null) ? before.state() : null;
+			this.lastSeen.put(member.slot(), new Seen(state, 0));
 		}
 		int held = 0;
 		for (Iterator<Map.Entry<Integer, Seen>> entries = this.lastSeen.entrySet().iterator(); entries.hasNext();) {
@@ -55,15 +59,15 @@ final class VanishedMembers {
 				entries.remove();
 				continue;
 			}
-			int pools = (seen.turnsAway() < LAST_PUBLISHED_TURNS)
-					? Math.max(seen.state().allocation(), seen.state().held()) : poolFloor;
+			int pools = (seen.turnsAway() >= LAST_PUBLISHED_TURNS) ? poolFloor
+					: (seen.state() != null) ? Math.max(seen.state().allocation(), seen.state().held()) : unpublishedHold;
 			held += pools + coordination;
 			entry.setValue(new Seen(seen.state(), seen.turnsAway() + 1));
 		}
 		return held;
 	}
 
-	private record Seen(MemberState state, int turnsAway) {
+	private record Seen(@Nullable MemberState state, int turnsAway) {
 
 	}
 

@@ -33,6 +33,12 @@ final class MySqlDialect implements ServerDialect {
 	}
 
 	@Override
+	public boolean publishesMemberState() {
+		// An account cannot list other sessions' named locks or read their state
+		return false;
+	}
+
+	@Override
 	public void setTimeouts(Properties properties, Duration connect, Duration read) {
 		// Both MySQL Connector/J and MariaDB Connector/J take milliseconds
 		properties.setProperty("connectTimeout", String.valueOf(connect.toMillis()));

@@ -36,6 +36,11 @@ final class PostgreSqlDialect implements ServerDialect {
 	}
 
 	@Override
+	public boolean publishesMemberState() {
+		return true;
+	}
+
+	@Override
 	public void setTimeouts(Properties properties, Duration connect, Duration read) {
 		// pgjdbc takes whole seconds
 		properties.setProperty("connectTimeout", String.valueOf(Math.max(1, connect.toSeconds())));

@@ -32,6 +32,13 @@ public interface ServerDialect {
 	String name();
 
 	/**
+	 * Whether fleet members can see what the others publish (demand, connections held), so
+	 * that shares can follow demand.
+	 * @return {@code false} where members can only count each other and take equal shares
+	 */
+	boolean publishesMemberState();
+
+	/**
 	 * Sets the driver's connect, login and read timeouts, for db-budget's own short-lived
 	 * connections that must never hold start-up long on a server that does not answer.
 	 * @param properties the driver properties to set them in
