@@ -74,7 +74,8 @@ public class DbBudgetProperties {
 	private Map<String, Server> servers = new LinkedHashMap<>();
 
 	/**
-	 * Name sent to PostgreSQL as 'ApplicationName' unless the URL already sets one, so that
+	 * Name sent to PostgreSQL as 'ApplicationName', or to MySQL and MariaDB as the
+	 * 'program_name' connection attribute, unless the URL already sets one, so that
 	 * server-side views group connections by service. Defaults to
 	 * 'spring.application.name'.
 	 */
