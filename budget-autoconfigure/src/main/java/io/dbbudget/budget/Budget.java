@@ -177,7 +177,7 @@ public record Budget(ServerLimits server, int reservedConnections, int available
 				describeUsable(this.server) + ", minus " + this.reservedConnections + " reserved-connections = "
 						+ this.availableConnections + " available",
 				serviceStep + ((this.joinerHeadroom > 0) ? ", minus " + this.joinerHeadroom + " kept for joining instances"
-						: "") + ", " + (this.allocated ? this.instances + " instances share it by demand: "
+						: "") + ", " + (this.allocated ? this.instances + " instances share it as the fleet allots: "
 								+ this.perInstance + " for this one" : "/ " + this.instances + " instances = "
 										+ this.perInstance + " per instance")
 						+ ((this.coordinationConnections > 0)
