@@ -9,14 +9,17 @@ import io.dbbudget.server.MemberState;
 /**
  * This member's share of its fleet's pool capacity, from what every member published. The fair
  * share is the same for every member that reads the same states; applying it is not: a member
- * shrinks to it at once, but grows only into connections the others have visibly given up, so
- * that the fleet's connections never add up past the capacity while shares move.
+ * shrinks to it as soon as another member waits for more or the fleet would exceed its
+ * capacity, but grows only into connections the others have visibly given up, so that the
+ * fleet's connections never add up past the capacity while shares move.
  *
  * @param fair the share this member should have
  * @param allocation what its pools may hold now
  * @author db-budget team
  */
 record FleetShares(int fair, int allocation) {
+
+	private static final int WAVER = 2;
 
 	/**
 	 * Computes this member's share.
@@ -38,15 +41,23 @@ record FleetShares(int fair, int allocation) {
 			.map((member) -> new FairShare.Want(member.slot(), (member.slot() == slot) ? Integer.valueOf(demand)
 					: (member.state() != null) ? member.state().demand() : null))
 			.toList()).getOrDefault(slot, floor) : equalShare;
-		if (fair <= current) {
-			return new FleetShares(fair, fair);
-		}
 		int othersHold = vanishedHold;
+		boolean othersWantMore = false;
 		for (FleetMember member : members) {
 			if (member.slot() != slot) {
 				MemberState state = member.state();
 				othersHold += (state != null) ? Math.max(state.allocation(), state.held()) : unpublishedHold;
+				othersWantMore |= state != null && state.demand() > state.allocation();
 			}
+		}
+		if (fair <= current) {
+			// A load that wavers would move the fair share by a connection or two at every turn,
+			// and each move closes a connection here that opens again at the next: a member keeps
+			// up to WAVER connections above its fair share while no other member waits for more
+			// and the fleet stays within its capacity
+			boolean keep = demandAware && fair < current && current - fair <= WAVER && !othersWantMore
+					&& current <= capacity - othersHold;
+			return new FleetShares(fair, keep ? current : fair);
 		}
 		int growable = Math.max(current, Math.min(fair, capacity - othersHold));
 		return new FleetShares(fair, growable);
