@@ -19,6 +19,7 @@ import io.dbbudget.budget.PoolOverBudgetException;
 import io.dbbudget.budget.PoolPlan;
 import io.dbbudget.budget.ServerOverrides;
 import io.dbbudget.server.ServerDialect;
+import io.dbbudget.server.ServerDialect.DriverProperty;
 import org.apache.commons.logging.Log;
 import org.apache.commons.logging.LogFactory;
 import org.jspecify.annotations.Nullable;
@@ -120,20 +121,18 @@ public class BudgetedPools implements AutoCloseable {
 	 */
 	public synchronized @Nullable PoolPlan register(String name, HikariDataSource dataSource) {
 		boolean startedEarly = dataSource.isRunning();
+		ServerDialect dialect = ServerDialect.forUrl(dataSource.getJdbcUrl());
 		if (startedEarly) {
 			// new HikariDataSource(config) starts the pool and seals its configuration: only
 			// what HikariConfigMXBean offers can still change
 			logger.info("db-budget: pool '" + name + "' was started before db-budget saw it (new HikariDataSource("
 					+ "config)): it is sized at run time, and its sessions keep the application_name they have");
 		}
-		else {
+		else if (dialect != null) {
 			if (this.applicationName != null) {
-				ApplicationName.apply(dataSource, this.applicationName);
+				nameSessions(dataSource, dialect, this.applicationName);
 			}
-			ServerDialect dialect = ServerDialect.forUrl(dataSource.getJdbcUrl());
-			if (dialect != null) {
-				EndedSessionOverride.watch(name, dataSource, dialect.endedSessionStates());
-			}
+			EndedSessionOverride.watch(name, dataSource, dialect.endedSessionStates());
 		}
 		if (this.poolNames == null) {
 			this.poolNames = List.copyOf(this.poolNamesSupplier.get());
@@ -141,7 +140,7 @@ public class BudgetedPools implements AutoCloseable {
 		ServerOverrides overrides = this.serverOverrides.get(name);
 		boolean limitConfigured = this.settings.maxConnections() != null
 				|| (overrides != null && overrides.maxConnections() != null);
-		if (!limitConfigured && ServerDialect.forUrl(dataSource.getJdbcUrl()) == null) {
+		if (!limitConfigured && dialect == null) {
 			logger.info("db-budget: pool '" + name + "' is outside the budget: db-budget cannot ask its database for "
 					+ "its limits (it asks PostgreSQL, MySQL and MariaDB) and db.budget.max-connections is not set");
 			this.outsidePools.add(name);
@@ -155,7 +154,7 @@ public class BudgetedPools implements AutoCloseable {
 		ServerAddress address = ServerAddress.of(dataSource.getJdbcUrl());
 		ServerPools server = this.serversByKey.get(address.key());
 		if (server == null) {
-			server = new ServerPools(address, this.settings, this.applicationName, fleetSettingsOn(dataSource),
+			server = new ServerPools(address, this.settings, this.applicationName, fleetSettingsOn(dialect),
 					this.waitingInFront, this.trimmer);
 			this.serversByKey.put(address.key(), server);
 			this.servers = List.copyOf(this.serversByKey.values());
@@ -165,8 +164,16 @@ public class BudgetedPools implements AutoCloseable {
 		return server.register(name, dataSource, startedEarly);
 	}
 
-	private @Nullable FleetSettings fleetSettingsOn(HikariDataSource dataSource) {
-		ServerDialect dialect = ServerDialect.forUrl(dataSource.getJdbcUrl());
+	// Names a pool's sessions after the application, unless its URL or properties already do
+	private static void nameSessions(HikariDataSource dataSource, ServerDialect dialect, String applicationName) {
+		DriverProperty name = dialect.applicationNameProperty(dataSource.getJdbcUrl(),
+				dataSource.getDataSourceProperties(), applicationName);
+		if (name != null) {
+			dataSource.addDataSourceProperty(name.name(), name.value());
+		}
+	}
+
+	private @Nullable FleetSettings fleetSettingsOn(@Nullable ServerDialect dialect) {
 		if (this.fleetSettings == null || !this.fleetSettings.demandAware() || dialect == null
 				|| dialect.publishesMemberState()) {
 			return this.fleetSettings;
