@@ -23,7 +23,7 @@ import io.dbbudget.advisor.Advice;
 import io.dbbudget.advisor.Advisor;
 import io.dbbudget.advisor.PoolSettings;
 import io.dbbudget.advisor.ServerSettings;
-import io.dbbudget.server.ServerLimitsReader;
+import io.dbbudget.server.ServerDialect;
 
 /**
  * What {@code idle_session_timeout} shorter than the time a Hikari pool leaves its idle
@@ -153,8 +153,10 @@ public final class IdleSessionChurn {
 		// What the advisor says of this role and this pool, from the same reads as the starter's
 		void advise() throws SQLException {
 			List<ServerSettings> settings = new ArrayList<>();
-			ServerLimitsReader.read(new DriverDataSource(this.url, null, new Properties(), this.user,
-					this.password), settings::add);
+			try (Connection connection = new DriverDataSource(this.url, null, new Properties(), this.user,
+					this.password).getConnection()) {
+				ServerDialect.forUrl(this.url).readLimits(connection, settings::add);
+			}
 			PoolSettings pool = PoolSettings.ofHikari("dataSource", "spring.datasource.hikari",
 					this.pool.getMaximumPoolSize(), this.pool.getMinimumIdle(),
 					Duration.ofMillis(this.pool.getIdleTimeout()), Duration.ofMillis(this.pool.getMaxLifetime()),
