@@ -95,34 +95,71 @@ public class FleetCoordinator implements AutoCloseable {
 		}
 		try {
 			Connection connection = connection();
-			if (connection == null) {
-				return;
+			if (connection != null) {
+				takeTurn(connection);
 			}
-			int slot = this.slot.orElse(-1);
-			FleetView view = this.view;
-			boolean reader = view.reader();
-			List<FleetMember> members = this.dialect.takeFleetTurn(connection, this.groupKey, view,
-					(seen) -> this.listener.membersSeen(slot, seen));
-			if (view.reader() && !reader) {
-				logger.info("db-budget: this instance reads fleet '" + this.settings.group() + "' for all its members");
-			}
-			if (members == null) {
-				// Another member held the turn too long: keep what was published, try next time
-				return;
-			}
-			this.lost = false;
-			publishState(members, true);
 		}
 		catch (SQLException | RuntimeException ex) {
 			closeConnection();
-			publishState(null, false);
-			if (!this.lost) {
-				String what = this.joinedBefore ? "lost fleet coordination" : "could not join the fleet";
-				logger.warn("db-budget: " + what + " (" + ex.getMessage() + "); holding pools at min-pool-size until the "
-						+ "fleet counts this instance, and trying again at the next heartbeat");
-				this.lost = true;
-				this.listener.coordinationLost();
+			if (this.lost || !this.joinedBefore || !rejoinedAtOnce(ex)) {
+				lose(ex);
 			}
+		}
+	}
+
+	private void takeTurn(Connection connection) throws SQLException {
+		int slot = this.slot.orElse(-1);
+		FleetView view = this.view;
+		boolean reader = view.reader();
+		List<FleetMember> members = this.dialect.takeFleetTurn(connection, this.groupKey, view,
+				(seen) -> this.listener.membersSeen(slot, seen));
+		if (view.reader() && !reader) {
+			logger.info("db-budget: this instance reads fleet '" + this.settings.group() + "' for all its members");
+		}
+		if (members == null) {
+			// Another member held the turn too long: keep what was published, try next time
+			return;
+		}
+		this.lost = false;
+		publishState(members, true);
+	}
+
+	// A coordination session can end while the server still answers: it was terminated, or
+	// the server restarted fast. Holding the pools at min-pool-size then would close their
+	// connections only to open them again a turn later, and on a busy server the new sessions
+	// are up before the closed ones have ended. The others count this member's last published
+	// state until their third turn after its session ended, two heartbeats at least, and this
+	// member noticed within one: a new session within half a heartbeat keeps the pools as they
+	// are
+	private boolean rejoinedAtOnce(Exception ended) {
+		long start = System.nanoTime();
+		try {
+			Connection connection = connection();
+			if (connection == null) {
+				return true;
+			}
+			if (System.nanoTime() - start > this.settings.heartbeat().toNanos() / 2) {
+				return false;
+			}
+			logger.info("db-budget: the fleet coordination session ended (" + ended.getMessage()
+					+ "); joined again at once, pools kept as they are");
+			takeTurn(connection);
+			return true;
+		}
+		catch (SQLException | RuntimeException ex) {
+			closeConnection();
+			return false;
+		}
+	}
+
+	private void lose(Exception ex) {
+		publishState(null, false);
+		if (!this.lost) {
+			String what = this.joinedBefore ? "lost fleet coordination" : "could not join the fleet";
+			logger.warn("db-budget: " + what + " (" + ex.getMessage() + "); holding pools at min-pool-size until the "
+					+ "fleet counts this instance, and trying again at the next heartbeat");
+			this.lost = true;
+			this.listener.coordinationLost();
 		}
 	}
 

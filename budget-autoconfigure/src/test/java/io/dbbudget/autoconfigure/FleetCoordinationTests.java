@@ -13,6 +13,7 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 
+import com.zaxxer.hikari.HikariDataSource;
 import io.dbbudget.pool.BudgetedPools;
 import io.dbbudget.pool.FleetCoordinator.FleetState;
 import io.dbbudget.server.FleetMembership;
@@ -22,11 +23,14 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
 
 import org.springframework.boot.WebApplicationType;
 import org.springframework.boot.autoconfigure.ImportAutoConfiguration;
 import org.springframework.boot.builder.SpringApplicationBuilder;
 import org.springframework.boot.jdbc.autoconfigure.DataSourceAutoConfiguration;
+import org.springframework.boot.test.system.CapturedOutput;
+import org.springframework.boot.test.system.OutputCaptureExtension;
 import org.springframework.context.ConfigurableApplicationContext;
 import org.springframework.context.annotation.Configuration;
 import org.springframework.jdbc.core.JdbcTemplate;
@@ -40,6 +44,7 @@ import static org.awaitility.Awaitility.await;
  * Every pool follows the live count of members, and the sum of the pools' maxima is sampled
  * often and never exceeds the budget.
  */
+@ExtendWith(OutputCaptureExtension.class)
 class FleetCoordinationTests {
 
 	private static final int BUDGET = 26;
@@ -108,19 +113,27 @@ class FleetCoordinationTests {
 	}
 
 	@Test
-	void memberWhoseCoordinationSessionIsTerminatedRejoinsAndTheOthersFollow() throws SQLException {
+	void memberWhoseCoordinationSessionIsTerminatedJoinsAgainAtOnceAndKeepsItsPools(CapturedOutput output)
+			throws SQLException {
 		start(3);
 		awaitPoolsOf(6);
-		int terminated = terminateCoordinationSessionOf(this.members.get(2));
+		ConfigurableApplicationContext member = this.members.get(2);
+		HikariDataSource pool = member.getBean(BudgetedPools.class).getPools().get(0).dataSource();
+		ConcurrentLinkedQueue<Integer> sizes = new ConcurrentLinkedQueue<>();
+		this.sampler.scheduleAtFixedRate(() -> sizes.add(pool.getMaximumPoolSize()), 0, 5, TimeUnit.MILLISECONDS);
+		int terminated = terminateCoordinationSessionOf(member);
 		assertThat(terminated).isEqualTo(1);
-		await().atMost(CONVERGENCE.multipliedBy(2)).untilAsserted(() -> {
-			FleetState fleet = this.members.get(2).getBean(BudgetedPools.class).getFleet();
+		await().atMost(CONVERGENCE)
+			.untilAsserted(() -> assertThat(output.getOut()).contains("joined again at once, pools kept as they are"));
+		await().atMost(CONVERGENCE).untilAsserted(() -> {
+			FleetState fleet = member.getBean(BudgetedPools.class).getFleet();
 			assertThat(fleet.connected()).isTrue();
 			assertThat(fleet.members()).hasSize(3);
 		});
-		// The others grew into its share while it was gone: they shrink at their next turn and
-		// it grows at the one after
-		awaitPoolsOf(6, CONVERGENCE.multipliedBy(2));
+		awaitPoolsOf(6);
+		// Neither held at min-pool-size nor shrunk and grown again
+		assertThat(sizes).isNotEmpty().containsOnly(6);
+		assertThat(output.getOut()).doesNotContain("lost fleet coordination");
 		assertThat(this.sums).isNotEmpty().allMatch((sum) -> sum <= BUDGET);
 	}
 
