@@ -226,7 +226,10 @@ final class ChaosSoak implements AutoCloseable {
 			try (Statement statement = this.samplerConnection.createStatement();
 					ResultSet result = statement.executeQuery("SELECT count(*), count(*) FILTER (WHERE "
 							+ "application_name LIKE 'db-budget fleet%'), count(*) FILTER (WHERE backend_start > "
-							+ "now() - interval '1 second') FROM pg_stat_activity WHERE usename = '" + APP + "'")) {
+							+ "now() - interval '1 second') FROM pg_stat_activity WHERE usename = '" + APP + "' "
+							// A parallel query's workers show the role of the session they work for, but
+							// are no connections: max_worker_processes bounds them, not max_connections
+							+ "AND backend_type = 'client backend'")) {
 				result.next();
 				// Sessions younger than a second tell connections replaced from those held
 				this.sessions.add(new long[] { now, result.getLong(1), result.getLong(2), result.getLong(3) });
