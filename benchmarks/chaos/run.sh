@@ -46,8 +46,8 @@ status=0
 for seed in $SEEDS; do
 	log "seed $seed, $MINUTES minutes of faults: results in $RESULTS/seed-$seed"
 	# shellcheck disable=SC2086
-	if ! (cd "$ROOT" && ./mvnw -B -q ${MVN_ARGS:-} -pl budget-autoconfigure -am verify -Dtest=ChaosSoakTests \
-			-Dsurefire.failIfNoSpecifiedTests=false -Dsoak.seed="$seed" -Dsoak.minutes="$MINUTES" \
+	if ! (cd "$ROOT" && ./mvnw -B -q ${MVN_ARGS:-} -pl budget-autoconfigure -am verify -Dpostgres=local \
+			-Dtest=ChaosSoakTests -Dsurefire.failIfNoSpecifiedTests=false -Dsoak.seed="$seed" -Dsoak.minutes="$MINUTES" \
 			-Dsoak.dir="$RESULTS" > "$RESULTS/seed-$seed.log" 2>&1); then
 		log "seed $seed: invariants broken or the soak failed, see $RESULTS/seed-$seed.log (replay: SOAK_SEEDS=$seed SOAK_MINUTES=$MINUTES)"
 		status=1
