@@ -16,9 +16,10 @@ import org.jspecify.annotations.Nullable;
  * session ended has not necessarily stopped: at its own next heartbeat it either joins again at
  * once, keeping its pools, or lowers them to {@code min-pool-size}, and until then its
  * connections are still open; after a server restart every member has vanished at once, and
- * the first to rejoin sees only itself. The others count what a vanished member last published for two of their turns, and its floor and
- * coordination connection for ten, before they grow into its share: a member that is still
- * alive has rejoined by then, and one that crashed holds nothing.
+ * the first to rejoin sees only itself. The others count what a vanished member last published
+ * for two of their turns, and its floor and coordination connection for ten, before they grow
+ * into its share: a member that is still alive has rejoined by then, and one that crashed holds
+ * nothing.
  *
  * @author db-budget team
  */
