@@ -139,6 +139,8 @@ public class FleetCoordinator implements AutoCloseable {
 				return true;
 			}
 			if (System.nanoTime() - start > this.settings.heartbeat().toNanos() / 2) {
+				// Back, but too late to keep the pools: the new session stays, and the pools
+				// hold min-pool-size until it takes its turn at the next heartbeat
 				return false;
 			}
 			logger.info("db-budget: the fleet coordination session ended (" + ended.getMessage()
