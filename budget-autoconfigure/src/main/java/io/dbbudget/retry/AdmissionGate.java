@@ -14,20 +14,23 @@ import com.zaxxer.hikari.HikariPoolMXBean;
 import com.zaxxer.hikari.pool.HikariPool;
 
 /**
- * Lets at most as many callers hold a Hikari pool's connections as the pool has, and queues
- * the others in front of the pool, parked.
+ * Lets at most twice as many callers into a Hikari pool as the pool has connections, and
+ * queues the others in front of the pool, parked.
  * <p>
  * Hikari hands a returned connection to a waiting thread by spinning with
  * {@code Thread.yield()} until one takes it, and every waiting thread asks the pool to add a
- * connection. With many more callers than connections, that spinning takes the CPU that the
- * database and the callers holding connections need. Behind this gate the pool has no waiting
- * threads: a caller enters only when a connection is free, and a caller whose connection is
- * returned takes the next one without a thread switch (see {@link Permits} for the bound on
- * that).
+ * connection. With a few waiters that hand-off is quick, and the gate stays out of its way:
+ * while nobody queues at the gate, as many callers as the pool has connections may wait inside
+ * it, beyond the permits. With many more callers than connections, that spinning takes the CPU
+ * that the database and the callers holding connections need. Once callers queue at the gate,
+ * nobody else goes in beyond the permits, and the pool soon has no waiting threads: a caller
+ * enters only when a permit is free, and a caller whose connection is returned takes the next
+ * permit without a thread switch (see {@link Permits} for the bound on that).
  * <p>
- * A permit is held from {@code getConnection()} until the connection is closed, once, by any
- * thread: the connection handed out is a {@link GatedConnection}. The number of permits
- * follows the pool's maximum size, read from the pool, through resizes at run time.
+ * A permit, or a place beyond the permits, is held from {@code getConnection()} until the
+ * connection is closed, once, by any thread: the connection handed out is a
+ * {@link GatedConnection}. The number of permits follows the pool's maximum size, read from the
+ * pool, through resizes at run time; while a shrink is paid off, nobody goes in beyond them.
  * <p>
  * The wait at the gate counts against the pool's {@code connectionTimeout}, and a caller that
  * runs out of time gets the pool's own timeout failure. An interrupt ends the wait at once and
@@ -87,9 +90,12 @@ public final class AdmissionGate {
 	Connection getConnection(long startNanos) throws SQLException {
 		long deadline = startNanos + TimeUnit.MILLISECONDS.toNanos(this.pool.getConnectionTimeout());
 		followPoolSize();
-		boolean admitted = this.permits.tryTake() || awaitPermit(startNanos, deadline);
-		if (!admitted) {
-			return timedOut(startNanos);
+		boolean beyondPermits = false;
+		if (!this.permits.tryTake()) {
+			beyondPermits = this.permits.tryBeyond(this.limit);
+			if (!beyondPermits && !awaitPermit(startNanos, deadline)) {
+				return timedOut(startNanos);
+			}
 		}
 		long remainingMillis = TimeUnit.NANOSECONDS.toMillis(deadline - System.nanoTime());
 		HikariPoolMXBean started = this.pool.getHikariPoolMXBean();
@@ -97,17 +103,17 @@ public final class AdmissionGate {
 			// The plain call would wait the full timeout again: Hikari's pool takes what is left
 			Connection connection = (started instanceof HikariPool hikari && !this.pool.isClosed())
 					? hikari.getConnection(Math.max(1, remainingMillis)) : this.pool.getConnection();
-			return new GatedConnection(connection, this);
+			return new GatedConnection(connection, this, beyondPermits);
 		}
 		catch (SQLException | RuntimeException | Error ex) {
-			this.permits.give();
+			release(beyondPermits);
 			throw ex;
 		}
 	}
 
 	private Connection connect() throws SQLException {
 		try {
-			return new GatedConnection(this.pool.getConnection(), this);
+			return new GatedConnection(this.pool.getConnection(), this, false);
 		}
 		catch (SQLException | RuntimeException | Error ex) {
 			this.permits.give();
@@ -158,7 +164,7 @@ public final class AdmissionGate {
 					? hikari.getConnection(0) : this.pool.getConnection();
 			// The pool had a connection that the permits did not know of: count it as held
 			this.permits.owe();
-			return new GatedConnection(connection, this);
+			return new GatedConnection(connection, this, false);
 		}
 		catch (SQLTransientConnectionException ex) {
 			if (!(started instanceof HikariPool hikari)) {
@@ -183,8 +189,13 @@ public final class AdmissionGate {
 		}
 	}
 
-	void release() {
-		this.permits.give();
+	void release(boolean beyondPermits) {
+		if (beyondPermits) {
+			this.permits.leaveBeyond();
+		}
+		else {
+			this.permits.give();
+		}
 	}
 
 	/**

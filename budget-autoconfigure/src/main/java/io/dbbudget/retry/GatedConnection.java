@@ -5,8 +5,9 @@ import java.sql.SQLException;
 import java.util.concurrent.atomic.AtomicIntegerFieldUpdater;
 
 /**
- * A pool's connection that holds one of the {@link AdmissionGate}'s permits until it is
- * closed. Closing it twice, or from several threads at once, returns the permit once.
+ * A pool's connection that holds one of the {@link AdmissionGate}'s permits, or a place
+ * beyond them, until it is closed. Closing it twice, or from several threads at once,
+ * returns it once.
  * <p>
  * A connection that is never closed keeps its permit, as it keeps its pool connection: the
  * pool's leak detection still sees the connection, which is Hikari's own underneath.
@@ -15,34 +16,43 @@ import java.util.concurrent.atomic.AtomicIntegerFieldUpdater;
  */
 final class GatedConnection extends ConnectionDelegate {
 
-	private static final AtomicIntegerFieldUpdater<GatedConnection> CLOSED = AtomicIntegerFieldUpdater
-		.newUpdater(GatedConnection.class, "closed");
+	private static final AtomicIntegerFieldUpdater<GatedConnection> STATE = AtomicIntegerFieldUpdater
+		.newUpdater(GatedConnection.class, "state");
+
+	private static final int HOLDS_PERMIT = 0;
+
+	private static final int BEYOND_PERMITS = 1;
+
+	private static final int CLOSED = 2;
 
 	private final AdmissionGate gate;
 
-	private volatile int closed;
+	// One field for both, so that the wrapper stays as small as it was with a permit only
+	private volatile int state;
 
-	GatedConnection(Connection delegate, AdmissionGate gate) {
+	GatedConnection(Connection delegate, AdmissionGate gate, boolean beyondPermits) {
 		super(delegate);
 		this.gate = gate;
+		this.state = beyondPermits ? BEYOND_PERMITS : HOLDS_PERMIT;
 	}
 
 	@Override
 	public void close() throws SQLException {
-		if (CLOSED.compareAndSet(this, 0, 1)) {
+		int open = this.state;
+		if (open != CLOSED && STATE.compareAndSet(this, open, CLOSED)) {
 			try {
 				this.delegate.close();
 			}
 			finally {
 				// After the pool has the connection back, so that the caller let in finds it
-				this.gate.release();
+				this.gate.release(open == BEYOND_PERMITS);
 			}
 		}
 	}
 
 	@Override
 	public boolean isClosed() throws SQLException {
-		return this.closed != 0 || this.delegate.isClosed();
+		return this.state == CLOSED || this.delegate.isClosed();
 	}
 
 	@Override

@@ -1,5 +1,6 @@
 package io.dbbudget.retry;
 
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.locks.AbstractQueuedSynchronizer;
 
 /**
@@ -16,6 +17,8 @@ import java.util.concurrent.locks.AbstractQueuedSynchronizer;
  * <p>
  * The state is the number of free permits. It goes below zero when the size is lowered
  * while permits are held, and the permits returned then pay the difference off.
+ * <p>
+ * Callers let into the pool beyond the permits, while nobody queues, are counted apart.
  *
  * @author db-budget team
  */
@@ -27,6 +30,9 @@ final class Permits extends AbstractQueuedSynchronizer {
 	// without atomicity: the bound is a tendency, not a guarantee
 	private volatile int barges;
 
+	// Callers in the pool beyond the permits
+	private final AtomicInteger beyond = new AtomicInteger();
+
 	Permits(int permits) {
 		setState(permits);
 	}
@@ -37,6 +43,34 @@ final class Permits extends AbstractQueuedSynchronizer {
 	 */
 	boolean tryTake() {
 		return tryAcquireShared(1) >= 0;
+	}
+
+	/**
+	 * Lets a caller into the pool beyond the permits, while nobody queues for one, no shrink
+	 * is being paid off, and fewer callers than there are permits are in beyond them.
+	 * @param permits the number of permits
+	 * @return whether the caller may go in
+	 */
+	boolean tryBeyond(int permits) {
+		if (getState() < 0 || hasQueuedThreads()) {
+			return false;
+		}
+		for (;;) {
+			int inside = this.beyond.get();
+			if (inside >= permits) {
+				return false;
+			}
+			if (this.beyond.compareAndSet(inside, inside + 1)) {
+				return true;
+			}
+		}
+	}
+
+	/**
+	 * Ends a caller's stay beyond the permits.
+	 */
+	void leaveBeyond() {
+		this.beyond.decrementAndGet();
 	}
 
 	/**

@@ -174,21 +174,20 @@ class DbBudgetMetricsAutoConfigurationTests {
 				List<Connection> held = new ArrayList<>();
 				held.add(dataSource.getConnection());
 				held.add(dataSource.getConnection());
-				CompletableFuture<Connection> waiter = CompletableFuture.supplyAsync(() -> {
-					try {
-						return dataSource.getConnection();
-					}
-					catch (SQLException ex) {
-						throw new IllegalStateException(ex);
-					}
-				});
+				// Two callers beyond the permits wait inside the pool, the third at the gate
+				List<CompletableFuture<Void>> callers = new ArrayList<>();
+				callers.add(useOneConnectionLater(dataSource));
+				callers.add(useOneConnectionLater(dataSource));
+				await().atMost(Duration.ofSeconds(5))
+					.until(() -> registry.get("hikaricp.connections.pending").gauge().value() == 2);
+				callers.add(useOneConnectionLater(dataSource));
 				try {
 					await().atMost(Duration.ofSeconds(5))
 						.until(() -> registry.get("db.budget.acquire.waiting").tag("pool", "dataSource").gauge().value() == 1);
 					// Hikari's own count does not see the queue at the gate
-					assertThat(registry.get("hikaricp.connections.pending").gauge().value()).isZero();
+					assertThat(registry.get("hikaricp.connections.pending").gauge().value()).isEqualTo(2);
 					held.remove(0).close();
-					held.add(waiter.get(5, TimeUnit.SECONDS));
+					CompletableFuture.allOf(callers.toArray(CompletableFuture[]::new)).get(5, TimeUnit.SECONDS);
 				}
 				finally {
 					for (Connection connection : held) {
@@ -250,6 +249,17 @@ class DbBudgetMetricsAutoConfigurationTests {
 			return new PoolBudgetMetrics(budgetedPools);
 		}
 
+	}
+
+	private static CompletableFuture<Void> useOneConnectionLater(DataSource dataSource) {
+		return CompletableFuture.runAsync(() -> {
+			try (Connection connection = dataSource.getConnection()) {
+				assertThat(connection.isValid(1)).isTrue();
+			}
+			catch (SQLException ex) {
+				throw new IllegalStateException(ex);
+			}
+		});
 	}
 
 }

@@ -8,6 +8,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CyclicBarrier;
+import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
@@ -80,6 +81,7 @@ class AdmissionGateTests {
 		start(1, 500);
 		SQLException hikarisOwn = hikarisOwnTimeout();
 		hold(1);
+		Future<Connection> inside = waitInsideThePool(1).get(0);
 		long start = System.nanoTime();
 		assertThatExceptionOfType(SQLTransientConnectionException.class).isThrownBy(this.dataSource::getConnection)
 			.satisfies((ex) -> {
@@ -93,7 +95,12 @@ class AdmissionGateTests {
 			});
 		assertThat(Duration.ofNanos(System.nanoTime() - start)).isBetween(Duration.ofMillis(450),
 				Duration.ofMillis(1000));
-		assertThat(this.listener.failures).containsExactly(TransientFailures.POOL_TIMEOUT);
+		// The caller inside the pool ran out of time there, with Hikari's own failure
+		assertThat(inside).failsWithin(Duration.ofSeconds(5))
+			.withThrowableOfType(ExecutionException.class)
+			.withCauseInstanceOf(SQLTransientConnectionException.class);
+		assertThat(this.listener.failures).containsExactly(TransientFailures.POOL_TIMEOUT,
+				TransientFailures.POOL_TIMEOUT);
 		assertThat(this.gate.getAvailable()).isZero();
 		assertThat(this.gate.getWaits()).isEqualTo(1);
 	}
@@ -102,6 +109,7 @@ class AdmissionGateTests {
 	void anInterruptEndsTheWaitAtOnceAndKeepsTheFlag() throws Exception {
 		start(1, 10_000);
 		hold(1);
+		Future<Connection> inside = waitInsideThePool(1).get(0);
 		AtomicBoolean flagKept = new AtomicBoolean();
 		AtomicReference<Thread> waiter = new AtomicReference<>();
 		Future<SQLException> outcome = this.callers.submit(() -> {
@@ -125,6 +133,8 @@ class AdmissionGateTests {
 		assertThat(this.gate.getWaiting()).isZero();
 		assertThat(this.gate.getAvailable()).isZero();
 		this.held.remove(0).close();
+		// The caller inside the pool takes the connection; the permit is free
+		this.held.add(inside.get(5, TimeUnit.SECONDS));
 		assertThat(this.gate.getAvailable()).isOne();
 	}
 
@@ -135,12 +145,17 @@ class AdmissionGateTests {
 		// Lowered as a plan that is not complete yet would: Hikari keeps its open connections
 		this.pool.getHikariConfigMXBean().setMaximumPoolSize(1);
 		hold(1);
+		// The one place beyond the permit: Hikari still has open connections to give
+		Connection beyond = connect();
 		List<Future<Connection>> waiting = new ArrayList<>();
 		for (int i = 0; i < 3; i++) {
 			waiting.add(this.callers.submit(this::connect));
 		}
 		await().atMost(Duration.ofSeconds(5)).until(() -> this.gate.getWaiting() == 3);
 		assertThat(this.gate.getPermits()).isEqualTo(1);
+		// Leaving the place beyond the permits lets nobody in
+		beyond.close();
+		assertThat(this.gate.getWaiting()).isEqualTo(3);
 		long grown = System.nanoTime();
 		this.pool.getHikariConfigMXBean().setMaximumPoolSize(4);
 		for (Future<Connection> caller : waiting) {
@@ -154,10 +169,33 @@ class AdmissionGateTests {
 	}
 
 	@Test
+	void callersBeyondThePermitsWaitInsideThePoolOnlyWhileNobodyQueuesAtTheGate() throws Exception {
+		start(1, 10_000);
+		hold(1);
+		Future<Connection> inside = waitInsideThePool(1).get(0);
+		Future<Connection> atTheGate = this.callers.submit(this::connect);
+		await().atMost(Duration.ofSeconds(5)).until(() -> this.gate.getWaiting() == 1);
+		assertThat(this.pool.getHikariPoolMXBean().getThreadsAwaitingConnection()).isOne();
+		this.held.remove(0).close();
+		Connection handedOver = inside.get(5, TimeUnit.SECONDS);
+		// Let in with the permit returned, the caller from the gate now waits for a connection
+		await().atMost(Duration.ofSeconds(5))
+			.until(() -> this.gate.getWaiting() == 0
+					&& this.pool.getHikariPoolMXBean().getThreadsAwaitingConnection() == 1);
+		assertThat(this.gate.getAvailable()).isZero();
+		handedOver.close();
+		this.held.add(atTheGate.get(5, TimeUnit.SECONDS));
+		assertThat(this.gate.getAvailable()).isZero();
+		this.held.remove(0).close();
+		assertThat(this.gate.getAvailable()).isOne();
+	}
+
+	@Test
 	void aPoolShrunkBelowTheConnectionsHeldLetsCallersInOnlyOnceEnoughComeBack() throws Exception {
 		start(4, 10_000);
 		hold(4);
 		this.pool.getHikariConfigMXBean().setMaximumPoolSize(2);
+		// While the shrink is paid off, nobody goes in beyond the permits either
 		Future<Connection> caller = this.callers.submit(this::connect);
 		await().atMost(Duration.ofSeconds(5)).until(() -> this.gate.getWaiting() == 1);
 		assertThat(this.gate.getPermits()).isEqualTo(2);
@@ -268,6 +306,19 @@ class AdmissionGateTests {
 		for (int i = 0; i < connections; i++) {
 			this.held.add(this.dataSource.getConnection());
 		}
+	}
+
+	// Callers beyond the permits wait inside the pool, as many as it has connections and only
+	// while nobody queues at the gate: these take those places
+	private List<Future<Connection>> waitInsideThePool(int callers) {
+		List<Future<Connection>> inside = new ArrayList<>();
+		for (int i = 0; i < callers; i++) {
+			inside.add(this.callers.submit(this::connect));
+		}
+		await().atMost(Duration.ofSeconds(5))
+			.until(() -> this.pool.getHikariPoolMXBean().getThreadsAwaitingConnection() == callers);
+		assertThat(this.gate.getWaiting()).isZero();
+		return inside;
 	}
 
 	private SQLException hikarisOwnTimeout() throws SQLException {
