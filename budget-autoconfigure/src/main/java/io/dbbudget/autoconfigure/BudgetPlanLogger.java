@@ -69,7 +69,7 @@ class BudgetPlanLogger implements SmartInitializingSingleton {
 			plan.append("\n  advice: ").append(item.describe());
 		}
 		plan.append(this.admissionGate
-				? "\n  admission gate on: callers beyond a pool's maximum wait parked in front of it "
+				? "\n  admission gate on: callers beyond twice a pool's maximum wait parked in front of it "
 						+ "(db.budget.admission.enabled=false turns it off)"
 				: "\n  admission gate off (db.budget.admission.enabled=false)");
 		logger.info(plan);

@@ -473,9 +473,11 @@ public class DbBudgetProperties {
 	public static class Admission {
 
 		/**
-		 * Whether callers beyond a pool's maximum size wait at db-budget's admission gate,
-		 * parked, instead of inside the pool, where Hikari hands connections over by spinning.
-		 * The wait counts against the pool's connection timeout either way.
+		 * Whether callers beyond twice a pool's maximum size wait at db-budget's admission
+		 * gate, parked, instead of inside the pool, where Hikari hands connections over by
+		 * spinning. While nobody waits at the gate, as many callers as the pool has
+		 * connections may wait inside it beyond those holding one, where Hikari's hand-off is
+		 * quickest. The wait counts against the pool's connection timeout either way.
 		 */
 		private boolean enabled = true;
 

@@ -19,21 +19,24 @@ final class GatedConnection extends ConnectionDelegate {
 	private static final AtomicIntegerFieldUpdater<GatedConnection> STATE = AtomicIntegerFieldUpdater
 		.newUpdater(GatedConnection.class, "state");
 
-	private static final int HOLDS_PERMIT = 0;
-
+	// The default, 0, is a connection that holds a permit
 	private static final int BEYOND_PERMITS = 1;
 
 	private static final int CLOSED = 2;
 
 	private final AdmissionGate gate;
 
-	// One field for both, so that the wrapper stays as small as it was with a permit only
+	// What the connection holds and whether it is closed, in one field: the wrapper stays 24
+	// bytes
 	private volatile int state;
 
 	GatedConnection(Connection delegate, AdmissionGate gate, boolean beyondPermits) {
 		super(delegate);
 		this.gate = gate;
-		this.state = beyondPermits ? BEYOND_PERMITS : HOLDS_PERMIT;
+		if (beyondPermits) {
+			// The common case keeps the field's default: no volatile write on the fast path
+			this.state = BEYOND_PERMITS;
+		}
 	}
 
 	@Override
