@@ -14,7 +14,7 @@
 #   LOAD_ROUNDS=3            rounds; even rounds run the configurations in reverse order
 #   LOAD_SECONDS=10          measured seconds of each run
 #   LOAD_WARMUP=3            unmeasured seconds before them
-#   LOAD_SHAPES="200 20 1000"  client thread counts (the pool is always 10)
+#   LOAD_SHAPES="200 20 1000 40"  client thread counts (the pool is always 10)
 #   LOAD_SKIP_BUILD=1        do not build the starter and benchmarks/target/benchmarks.jar first
 #   PGBIN=/usr/lib/postgresql/15/bin   where pgbench and psql are
 #
@@ -31,7 +31,7 @@ DB=${LOAD_DB:-dbbudget_load}
 ROUNDS=${LOAD_ROUNDS:-3}
 SECONDS_MEASURED=${LOAD_SECONDS:-10}
 WARMUP=${LOAD_WARMUP:-3}
-SHAPES=${LOAD_SHAPES:-"200 20 1000"}
+SHAPES=${LOAD_SHAPES:-"200 20 1000 40"}
 POOL=10
 RESULTS="$HERE/target/results/$(date -u +%Y%m%dT%H%M%SZ)"
 mkdir -p "$RESULTS"
