@@ -4,14 +4,17 @@ import java.sql.Connection;
 import java.sql.SQLException;
 import java.sql.SQLTransientConnectionException;
 import java.time.Duration;
+import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicIntegerFieldUpdater;
 import java.util.concurrent.atomic.LongAdder;
 
 import com.zaxxer.hikari.HikariDataSource;
 import com.zaxxer.hikari.HikariPoolMXBean;
 import com.zaxxer.hikari.pool.HikariPool;
+import io.dbbudget.server.BackgroundScheduler;
 
 /**
  * Lets at most twice as many callers into a Hikari pool as the pool has connections, and
@@ -40,18 +43,22 @@ import com.zaxxer.hikari.pool.HikariPool;
  */
 public final class AdmissionGate {
 
-	// How often one of the waiting callers looks for a larger pool maximum, when no connection
-	// comes back to tell the gate
-	private static final long RESIZE_CHECK_NANOS = TimeUnit.MILLISECONDS.toNanos(50);
-
 	private static final AtomicIntegerFieldUpdater<AdmissionGate> LIMIT = AtomicIntegerFieldUpdater
 		.newUpdater(AdmissionGate.class, "limit");
+
+	private static final long RESIZE_CHECK_NANOS = TimeUnit.MILLISECONDS.toNanos(50);
+
+	// One daemon thread for every gate of the JVM; it has work only while callers wait
+	private static final ScheduledExecutorService SIZE_WATCH = BackgroundScheduler
+		.create("db-budget-admission-gate-watch");
 
 	private final HikariDataSource pool;
 
 	private final Permits permits;
 
-	private final AtomicBoolean watching = new AtomicBoolean();
+	private final AtomicBoolean watched = new AtomicBoolean();
+
+	private final AtomicInteger waitingToWatchFor = new AtomicInteger();
 
 	private final LongAdder waits = new LongAdder();
 
@@ -122,21 +129,10 @@ public final class AdmissionGate {
 	}
 
 	private boolean awaitPermit(long startNanos, long deadline) throws SQLException {
-		// One waiting caller at a time also watches the pool's maximum, so that a pool made
-		// larger while every connection is held lets waiting callers in without a return
-		boolean watcher = this.watching.compareAndSet(false, true);
+		this.waitingToWatchFor.incrementAndGet();
+		watchPoolSize();
 		try {
-			for (;;) {
-				long remaining = deadline - System.nanoTime();
-				if (remaining <= 0) {
-					return false;
-				}
-				long slice = watcher ? Math.min(remaining, RESIZE_CHECK_NANOS) : remaining;
-				if (this.permits.tryAcquireSharedNanos(1, slice)) {
-					return true;
-				}
-				followPoolSize();
-			}
+			return this.permits.tryAcquireSharedNanos(1, deadline - System.nanoTime());
 		}
 		catch (InterruptedException ex) {
 			// As Hikari does: the flag stays set, and the failure is not transient
@@ -144,11 +140,36 @@ public final class AdmissionGate {
 			throw new SQLException(this.pool.getPoolName() + " - Interrupted during connection acquisition", ex);
 		}
 		finally {
-			if (watcher) {
-				this.watching.set(false);
-			}
+			this.waitingToWatchFor.decrementAndGet();
 			this.waits.increment();
 			this.waitNanos.add(System.nanoTime() - startNanos);
+		}
+	}
+
+	/**
+	 * Looks at the pool's maximum every {@link #RESIZE_CHECK_NANOS} while callers wait, so that
+	 * a pool made larger while every connection is held lets them in without a return. The
+	 * looking is done on a background thread: a waiter that looked itself would have to leave
+	 * the queue to do it and join it again at the end, and under load it would never reach the
+	 * front.
+	 */
+	private void watchPoolSize() {
+		if (this.watched.compareAndSet(false, true)) {
+			SIZE_WATCH.schedule(this::lookAtPoolSize, RESIZE_CHECK_NANOS, TimeUnit.NANOSECONDS);
+		}
+	}
+
+	private void lookAtPoolSize() {
+		try {
+			followPoolSize();
+		}
+		finally {
+			// Cleared before the count is read, and a new waiter counts itself before it tries to
+			// set it: either this sees the waiter, or the waiter starts the next look itself
+			this.watched.set(false);
+			if (this.waitingToWatchFor.get() > 0) {
+				watchPoolSize();
+			}
 		}
 	}
 

@@ -192,6 +192,38 @@ class AdmissionGateTests {
 	}
 
 	@Test
+	void callersWaitingAtTheGateGetInInTheOrderTheyCameHoweverLongTheyWait() throws Exception {
+		start(1, 10_000);
+		hold(1);
+		List<Future<Connection>> callers = new ArrayList<>(waitInsideThePool(1));
+		for (int i = 1; i <= 3; i++) {
+			callers.add(this.callers.submit(this::connect));
+			int waiting = i;
+			await().atMost(Duration.ofSeconds(5)).until(() -> this.gate.getWaiting() == waiting);
+		}
+		// Long enough for the pool's maximum to be looked at several times while they wait:
+		// looking must not cost a waiter its place
+		Thread.sleep(300);
+		List<Integer> order = new ArrayList<>();
+		Connection current = this.held.remove(0);
+		while (order.size() < callers.size()) {
+			current.close();
+			await().atMost(Duration.ofSeconds(5))
+				.until(() -> callers.stream().anyMatch((caller) -> caller.isDone() && !order.contains(callers.indexOf(caller))));
+			int next = callers.indexOf(callers.stream()
+				.filter((caller) -> caller.isDone() && !order.contains(callers.indexOf(caller)))
+				.findFirst()
+				.orElseThrow());
+			order.add(next);
+			current = callers.get(next).get();
+		}
+		current.close();
+		// The caller inside the pool may come anywhere; those from the gate come in their order
+		assertThat(order.stream().filter((caller) -> caller > 0)).containsExactly(1, 2, 3);
+		assertThat(this.gate.getAvailable()).isOne();
+	}
+
+	@Test
 	void aPoolShrunkBelowTheConnectionsHeldLetsCallersInOnlyOnceEnoughComeBack() throws Exception {
 		start(4, 10_000);
 		hold(4);
