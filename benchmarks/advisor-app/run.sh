@@ -31,6 +31,8 @@ if [ "${SKIP_BUILD:-0}" != 1 ]; then
 	log "installing the starter, building the application"
 	# shellcheck disable=SC2086
 	(cd "$ROOT" && "$MVN" -q -B ${MVN_ARGS:-} install -DskipTests)
+	# The jar removed first: an up-to-date jar is not repackaged with the starter just installed
+	rm -f "$JAR"
 	# shellcheck disable=SC2086
 	(cd "$HERE" && "$MVN" -q -B ${MVN_ARGS:-} package -DskipTests)
 fi

@@ -84,6 +84,8 @@ if [ "${FLEET_SKIP_INSTALL:-0}" != 1 ]; then
 	(cd "$ROOT" && mvn -q -B ${FLEET_MVN_ARGS:-} install -DskipTests)
 fi
 log "building $JAR"
+# Removed first: an up-to-date jar is not repackaged, and would keep the starter it was built with
+rm -f "$JAR"
 mvn -q -B ${FLEET_MVN_ARGS:-} -f "$HERE/pom.xml" package -DskipTests
 mkdir -p "$RESULTS" "$DOCS"
 

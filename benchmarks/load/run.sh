@@ -39,7 +39,7 @@ RUNS="$RESULTS/runs.jsonl"
 
 if [ -z "${LOAD_SKIP_BUILD:-}" ]; then
 	(cd "$ROOT" && ./mvnw -B -q install -DskipTests -pl budget-autoconfigure -am)
-	(cd "$ROOT/benchmarks" && ../mvnw -B -q package)
+	(cd "$ROOT/benchmarks" && ../mvnw -B -q clean package)
 fi
 JAR="$ROOT/benchmarks/target/benchmarks.jar"
 

@@ -30,6 +30,8 @@ log() { printf '%s orders: %s\n' "$(date -u +%H:%M:%S)" "$*" >&2; }
 if [ "${SKIP_BUILD:-0}" != 1 ]; then
 	log "installing the starter, building the app with and without it"
 	(cd "$ROOT" && mvn -q -B install -DskipTests)
+	# The jars removed first: an up-to-date jar is not repackaged with the starter just installed
+	rm -rf "$HERE/target/with-starter" "$HERE/target/without-starter"
 	(cd "$HERE" && mvn -q -B package -DskipTests && mvn -q -B package -DskipTests -P '!with-starter')
 fi
 declare -A JAR=([with-starter]=$HERE/target/with-starter/orders-with-starter.jar
