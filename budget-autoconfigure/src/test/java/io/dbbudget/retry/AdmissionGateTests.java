@@ -208,12 +208,7 @@ class AdmissionGateTests {
 		Connection current = this.held.remove(0);
 		while (order.size() < callers.size()) {
 			current.close();
-			await().atMost(Duration.ofSeconds(5))
-				.until(() -> callers.stream().anyMatch((caller) -> caller.isDone() && !order.contains(callers.indexOf(caller))));
-			int next = callers.indexOf(callers.stream()
-				.filter((caller) -> caller.isDone() && !order.contains(callers.indexOf(caller)))
-				.findFirst()
-				.orElseThrow());
+			int next = await().atMost(Duration.ofSeconds(5)).until(() -> firstConnected(callers, order), (index) -> index >= 0);
 			order.add(next);
 			current = callers.get(next).get();
 		}
@@ -352,6 +347,16 @@ class AdmissionGateTests {
 			.until(() -> this.pool.getHikariPoolMXBean().getThreadsAwaitingConnection() == callers);
 		assertThat(this.gate.getWaiting()).isZero();
 		return inside;
+	}
+
+	// The index of the first caller that has a connection and is not in the order yet, or -1
+	private static int firstConnected(List<Future<Connection>> callers, List<Integer> order) {
+		for (int i = 0; i < callers.size(); i++) {
+			if (callers.get(i).isDone() && !order.contains(i)) {
+				return i;
+			}
+		}
+		return -1;
 	}
 
 	private SQLException hikarisOwnTimeout() throws SQLException {
