@@ -9,8 +9,8 @@ import java.util.List;
 
 import com.zaxxer.hikari.HikariConfig;
 import com.zaxxer.hikari.HikariDataSource;
+import io.dbbudget.gate.AdmissionGate;
 import io.dbbudget.retry.AcquisitionListener;
-import io.dbbudget.retry.AdmissionGate;
 import io.dbbudget.retry.RetrySettings;
 import io.dbbudget.retry.RetryingDataSource;
 import org.openjdk.jmh.annotations.Level;

@@ -9,12 +9,12 @@ import com.zaxxer.hikari.HikariDataSource;
 import io.dbbudget.budget.BudgetSettings;
 import io.dbbudget.budget.InvalidBudgetException;
 import io.dbbudget.budget.ServerOverrides;
+import io.dbbudget.fleet.FleetSettings;
+import io.dbbudget.gate.AdmissionGate;
+import io.dbbudget.gate.AdmissionGates;
 import io.dbbudget.pool.BudgetedPools;
-import io.dbbudget.pool.FleetSettings;
 import io.dbbudget.pool.PoolAdvisor;
 import io.dbbudget.retry.AcquisitionListener;
-import io.dbbudget.retry.AdmissionGate;
-import io.dbbudget.retry.AdmissionGates;
 import io.dbbudget.retry.RetrySettings;
 import org.jspecify.annotations.Nullable;
 

@@ -4,10 +4,10 @@ import java.time.Duration;
 
 import com.zaxxer.hikari.HikariDataSource;
 import io.dbbudget.budget.PoolPlan;
+import io.dbbudget.gate.AdmissionGate;
+import io.dbbudget.gate.AdmissionGates;
 import io.dbbudget.pool.BudgetedPools;
 import io.dbbudget.retry.AcquisitionListener;
-import io.dbbudget.retry.AdmissionGate;
-import io.dbbudget.retry.AdmissionGates;
 import io.dbbudget.retry.RetrySettings;
 import io.dbbudget.retry.RetryingDataSource;
 

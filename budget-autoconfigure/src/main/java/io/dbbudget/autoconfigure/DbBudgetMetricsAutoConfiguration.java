@@ -1,19 +1,19 @@
 package io.dbbudget.autoconfigure;
 
+import io.dbbudget.gate.AdmissionGates;
 import io.dbbudget.metrics.AcquisitionMetrics;
 import io.dbbudget.metrics.AdmissionGateMetrics;
 import io.dbbudget.metrics.FleetMetrics;
 import io.dbbudget.metrics.PoolBudgetMetrics;
 import io.dbbudget.metrics.ServerActivityMetrics;
 import io.dbbudget.pool.BudgetedPools;
-import io.dbbudget.retry.AdmissionGates;
 import io.dbbudget.server.ServerActivityMonitor;
 import io.micrometer.core.instrument.MeterRegistry;
 
 import org.springframework.boot.autoconfigure.AutoConfiguration;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnBean;
-import org.springframework.boot.autoconfigure.condition.ConditionalOnClass;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnBooleanProperty;
+import org.springframework.boot.autoconfigure.condition.ConditionalOnClass;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnMissingBean;
 import org.springframework.context.annotation.Bean;
 

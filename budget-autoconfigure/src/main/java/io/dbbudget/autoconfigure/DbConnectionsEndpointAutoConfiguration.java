@@ -2,9 +2,9 @@ package io.dbbudget.autoconfigure;
 
 import io.dbbudget.actuate.endpoint.DbConnectionsEndpoint;
 import io.dbbudget.actuate.endpoint.DbConnectionsEndpointWebExtension;
+import io.dbbudget.gate.AdmissionGates;
 import io.dbbudget.pool.BudgetedPools;
 import io.dbbudget.pool.PoolAdvisor;
-import io.dbbudget.retry.AdmissionGates;
 import io.dbbudget.retry.RetrySettings;
 import io.dbbudget.server.ConnectionSource;
 import io.dbbudget.server.ServerActivityMonitor;

@@ -2,8 +2,8 @@ package io.dbbudget.metrics;
 
 import java.util.concurrent.TimeUnit;
 
-import io.dbbudget.retry.AdmissionGate;
-import io.dbbudget.retry.AdmissionGates;
+import io.dbbudget.gate.AdmissionGate;
+import io.dbbudget.gate.AdmissionGates;
 import io.micrometer.core.instrument.FunctionTimer;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;

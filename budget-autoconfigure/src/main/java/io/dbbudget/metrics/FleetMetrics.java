@@ -3,9 +3,9 @@ package io.dbbudget.metrics;
 import java.util.Objects;
 import java.util.function.Function;
 
+import io.dbbudget.fleet.FleetCoordinator.FleetState;
+import io.dbbudget.fleet.FleetCoordinator.Member;
 import io.dbbudget.pool.BudgetedPools;
-import io.dbbudget.pool.FleetCoordinator.FleetState;
-import io.dbbudget.pool.FleetCoordinator.Member;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.binder.MeterBinder;

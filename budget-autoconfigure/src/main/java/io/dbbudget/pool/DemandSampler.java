@@ -9,7 +9,7 @@ import java.util.function.Supplier;
 import java.util.function.ToIntFunction;
 
 import io.dbbudget.pool.BudgetedPools.BudgetedPool;
-import io.dbbudget.server.BackgroundScheduler;
+import io.dbbudget.scheduling.BackgroundScheduler;
 
 /**
  * This instance's demand for connections: the peak, between two heartbeats, of connections in

@@ -7,7 +7,7 @@ import java.util.concurrent.TimeUnit;
 import java.util.function.Consumer;
 
 import io.dbbudget.advisor.ServerSettings;
-import io.dbbudget.server.BackgroundScheduler;
+import io.dbbudget.scheduling.BackgroundScheduler;
 
 /**
  * Asks the server for its limits and settings in the background, backing off, until it

@@ -7,6 +7,7 @@ import io.dbbudget.budget.Budget;
 import io.dbbudget.budget.BudgetMode;
 import io.dbbudget.budget.BudgetSettings;
 import io.dbbudget.budget.PoolPlan;
+import io.dbbudget.fleet.FleetSettings;
 import io.dbbudget.pool.BudgetedPools.BudgetedPool;
 import org.jspecify.annotations.Nullable;
 

@@ -10,7 +10,7 @@ import java.util.concurrent.TimeUnit;
 import com.zaxxer.hikari.HikariDataSource;
 import com.zaxxer.hikari.HikariPoolMXBean;
 import com.zaxxer.hikari.pool.HikariPool;
-import io.dbbudget.server.BackgroundScheduler;
+import io.dbbudget.scheduling.BackgroundScheduler;
 
 /**
  * Closes exactly the connections a pool holds above its maximum, on a thread of its own and

@@ -6,7 +6,7 @@ import io.dbbudget.budget.BudgetMode;
 import io.dbbudget.budget.BudgetSettings;
 import io.dbbudget.budget.InvalidBudgetException;
 import io.dbbudget.budget.ServerLimits;
-import io.dbbudget.server.pooler.PgBouncerLimits;
+import io.dbbudget.server.pgbouncer.PgBouncerLimits;
 import org.apache.commons.logging.Log;
 import org.apache.commons.logging.LogFactory;
 import org.jspecify.annotations.Nullable;

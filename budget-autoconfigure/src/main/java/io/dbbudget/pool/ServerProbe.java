@@ -7,7 +7,6 @@ import java.util.List;
 import java.util.Properties;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.Consumer;
-
 import javax.sql.DataSource;
 
 import com.zaxxer.hikari.HikariDataSource;
@@ -15,11 +14,11 @@ import com.zaxxer.hikari.util.DriverDataSource;
 import io.dbbudget.advisor.ServerSettings;
 import io.dbbudget.budget.ServerLimits;
 import io.dbbudget.retry.TransientFailures;
-import io.dbbudget.server.ServerDialect;
 import io.dbbudget.server.ServerDialect.DriverProperty;
-import io.dbbudget.server.pooler.PgBouncerLimits;
-import io.dbbudget.server.pooler.PgBouncerLimitsReader;
-import io.dbbudget.server.pooler.PoolerDetection;
+import io.dbbudget.server.ServerDialect;
+import io.dbbudget.server.pgbouncer.PgBouncerLimits;
+import io.dbbudget.server.pgbouncer.PgBouncerLimitsReader;
+import io.dbbudget.server.pgbouncer.PoolerDetection;
 import org.jspecify.annotations.Nullable;
 
 /**

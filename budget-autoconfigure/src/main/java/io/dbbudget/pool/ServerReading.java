@@ -1,7 +1,7 @@
 package io.dbbudget.pool;
 
 import io.dbbudget.budget.ServerLimits;
-import io.dbbudget.server.pooler.PgBouncerLimits;
+import io.dbbudget.server.pgbouncer.PgBouncerLimits;
 import org.jspecify.annotations.Nullable;
 
 /**

@@ -13,6 +13,8 @@ import java.util.function.Consumer;
 
 import io.dbbudget.budget.InvalidBudgetException;
 import io.dbbudget.retry.TransientFailures;
+import io.dbbudget.scheduling.BackgroundScheduler;
+import io.dbbudget.server.postgresql.PostgreSqlDialect;
 import org.apache.commons.logging.Log;
 import org.apache.commons.logging.LogFactory;
 import org.jspecify.annotations.Nullable;

@@ -12,7 +12,11 @@ import java.util.function.Function;
 
 import io.dbbudget.advisor.ServerSettings;
 import io.dbbudget.budget.ServerLimits;
-import io.dbbudget.server.FleetMembership.FleetMember;
+import io.dbbudget.fleet.FleetMember;
+import io.dbbudget.fleet.FleetView;
+import io.dbbudget.fleet.MemberState;
+import io.dbbudget.server.mysql.MySqlDialect;
+import io.dbbudget.server.postgresql.PostgreSqlDialect;
 import org.jspecify.annotations.Nullable;
 
 /**
@@ -102,16 +106,16 @@ public interface ServerDialect {
 			throws SQLException;
 
 	/**
-	 * Joins a fleet, see {@link FleetMembership#join(Connection, int)}.
+	 * Joins a fleet, see {@link PostgreSqlFleetMembership#join(Connection, int)}.
 	 * @param connection the member's own connection
-	 * @param groupKey the group's key, {@link FleetMembership#groupKey(String)}
+	 * @param groupKey the group's key, {@link PostgreSqlFleetMembership#groupKey(String)}
 	 * @return the slot taken, or empty if every slot is taken
 	 * @throws SQLException if the server cannot be asked
 	 */
 	OptionalInt joinFleet(Connection connection, int groupKey) throws SQLException;
 
 	/**
-	 * The members of a fleet, see {@link FleetMembership#members(Connection, int)}.
+	 * The members of a fleet, see {@link PostgreSqlFleetMembership#members(Connection, int)}.
 	 * @param connection any connection to the group's database
 	 * @param groupKey the group's key
 	 * @return the members
@@ -120,7 +124,7 @@ public interface ServerDialect {
 	List<FleetMember> fleetMembers(Connection connection, int groupKey) throws SQLException;
 
 	/**
-	 * One member's turn, see {@link FleetMembership#takeTurn}.
+	 * One member's turn, see {@link PostgreSqlFleetMembership#takeTurn}.
 	 * @param connection the member's own connection
 	 * @param groupKey the group's key
 	 * @param view what the member knows of its group between turns on this connection, and

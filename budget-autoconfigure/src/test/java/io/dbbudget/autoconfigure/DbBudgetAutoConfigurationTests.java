@@ -1,11 +1,9 @@
 package io.dbbudget.autoconfigure;
 
 import java.sql.Connection;
-import java.time.Duration;
 import java.sql.SQLException;
 import java.time.Duration;
 import java.util.List;
-
 import javax.sql.DataSource;
 
 import com.zaxxer.hikari.HikariConfig;
@@ -15,8 +13,8 @@ import io.dbbudget.budget.InvalidBudgetException;
 import io.dbbudget.budget.PoolOverBudgetException;
 import io.dbbudget.budget.PoolPlan;
 import io.dbbudget.budget.ServerLimits;
+import io.dbbudget.gate.AdmissionGates;
 import io.dbbudget.pool.BudgetedPools;
-import io.dbbudget.retry.AdmissionGates;
 import io.dbbudget.retry.RetryingDataSource;
 import io.dbbudget.test.TestDatabase;
 import org.awaitility.Awaitility;

@@ -16,12 +16,11 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.IntPredicate;
-
 import javax.sql.DataSource;
 
+import io.dbbudget.fleet.FleetCoordinator.FleetState;
+import io.dbbudget.fleet.FleetCoordinator.Member;
 import io.dbbudget.pool.BudgetedPools;
-import io.dbbudget.pool.FleetCoordinator.FleetState;
-import io.dbbudget.pool.FleetCoordinator.Member;
 import io.dbbudget.test.TestDatabase;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;

@@ -14,9 +14,9 @@ import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 
 import com.zaxxer.hikari.HikariDataSource;
+import io.dbbudget.fleet.FleetCoordinator.FleetState;
+import io.dbbudget.fleet.PostgreSqlFleetMembership;
 import io.dbbudget.pool.BudgetedPools;
-import io.dbbudget.pool.FleetCoordinator.FleetState;
-import io.dbbudget.server.FleetMembership;
 import io.dbbudget.test.TestDatabase;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;
@@ -220,7 +220,7 @@ class FleetCoordinationTests {
 		try (Connection admin = database.adminConnection();
 				PreparedStatement statement = admin.prepareStatement("SELECT count(pg_terminate_backend(pid)) "
 						+ "FROM pg_locks WHERE locktype = 'advisory' AND objsubid = 2 AND classid::bigint = ? AND objid::bigint = ?")) {
-			statement.setLong(1, FleetMembership.groupKey(group));
+			statement.setLong(1, PostgreSqlFleetMembership.groupKey(group));
 			statement.setLong(2, slot);
 			try (ResultSet result = statement.executeQuery()) {
 				result.next();

@@ -9,7 +9,6 @@ import java.util.ArrayList;
 import java.util.List;
 
 import com.zaxxer.hikari.HikariDataSource;
-import io.dbbudget.retry.RetryingDataSourceTests.RecordingListener;
 import io.dbbudget.test.Ports;
 import io.dbbudget.test.PrivateServer;
 import io.dbbudget.test.TestCertificates;

@@ -11,7 +11,6 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 
 import com.zaxxer.hikari.HikariDataSource;
-import io.dbbudget.retry.RetryingDataSourceTests.RecordingListener;
 import io.dbbudget.test.PrivatePgBouncer;
 import io.dbbudget.test.PrivateServer;
 import org.junit.jupiter.api.AfterEach;

@@ -13,7 +13,7 @@ import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
 
 import com.zaxxer.hikari.HikariDataSource;
-import io.dbbudget.retry.RetryingDataSourceTests.RecordingListener;
+import io.dbbudget.gate.AdmissionGate;
 import io.dbbudget.test.TestDatabase;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;

@@ -177,22 +177,4 @@ class RetryingDataSourceTests {
 		}
 	}
 
-	static class RecordingListener implements AcquisitionListener {
-
-		final List<String> retries = new CopyOnWriteArrayList<>();
-
-		final List<String> failures = new CopyOnWriteArrayList<>();
-
-		@Override
-		public void onRetry(String pool, String reason) {
-			this.retries.add(reason);
-		}
-
-		@Override
-		public void onFailure(String pool, String reason) {
-			this.failures.add(reason);
-		}
-
-	}
-
 }

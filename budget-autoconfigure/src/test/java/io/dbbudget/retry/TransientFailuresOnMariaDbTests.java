@@ -175,7 +175,7 @@ class TransientFailuresOnMariaDbTests {
 			throws Exception {
 		database.setMaxUserConnections(1);
 		Connection holder = database.openConnection(driver);
-		RetryingDataSourceTests.RecordingListener listener = new RetryingDataSourceTests.RecordingListener();
+		RecordingListener listener = new RecordingListener();
 		try (HikariDataSource pool = new HikariDataSource()) {
 			pool.setJdbcUrl(database.jdbcUrl(driver));
 			pool.setUsername(database.username());

@@ -3,8 +3,9 @@ package io.dbbudget.server;
 import java.time.Duration;
 
 import io.dbbudget.advisor.IdleTransaction;
-import io.dbbudget.test.Sessions;
+import io.dbbudget.server.postgresql.ServerActivityReader;
 import io.dbbudget.test.Sessions.Session;
+import io.dbbudget.test.Sessions;
 import io.dbbudget.test.TestDatabase;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;

@@ -5,6 +5,11 @@ import java.sql.SQLException;
 import java.time.Duration;
 import java.util.Properties;
 
+import io.dbbudget.fleet.FleetView;
+import io.dbbudget.fleet.MemberState;
+import io.dbbudget.fleet.PostgreSqlFleetMembership;
+import io.dbbudget.server.mysql.MySqlDialect;
+import io.dbbudget.server.postgresql.PostgreSqlDialect;
 import io.dbbudget.test.MariaDbDatabase;
 import io.dbbudget.test.MySqlDriver;
 import org.junit.jupiter.api.AfterAll;
@@ -67,7 +72,7 @@ class ServerDialectOnMariaDbTests {
 			assertThat(dialect.readActivity(connection).connections()).isPositive();
 			assertThat(dialect.endedSessionStates()).isSameAs(EndedSessionStates.MYSQL);
 			assertThat(dialect.terminateIdleSessions(connection, Duration.ofMinutes(5)).terminated()).isEmpty();
-			int group = FleetMembership.groupKey("dialect");
+			int group = PostgreSqlFleetMembership.groupKey("dialect");
 			assertThat(dialect.joinFleet(connection, group)).hasValue(0);
 			assertThat(dialect.fleetMembers(connection, group)).hasSize(1);
 			assertThat(dialect.takeFleetTurn(connection, group, new FleetView(0, Duration.ofSeconds(2)),

@@ -14,7 +14,7 @@ import java.util.List;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 
-import io.dbbudget.server.BackgroundScheduler;
+import io.dbbudget.scheduling.BackgroundScheduler;
 import io.dbbudget.soak.FaultSchedule.Event;
 import io.dbbudget.test.PrivateServer;
 import org.jspecify.annotations.Nullable;

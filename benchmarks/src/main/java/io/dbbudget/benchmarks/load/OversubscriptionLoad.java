@@ -12,13 +12,12 @@ import java.util.Locale;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.atomic.AtomicLong;
-
 import javax.sql.DataSource;
 
 import com.zaxxer.hikari.HikariConfig;
 import com.zaxxer.hikari.HikariDataSource;
+import io.dbbudget.gate.AdmissionGate;
 import io.dbbudget.retry.AcquisitionListener;
-import io.dbbudget.retry.AdmissionGate;
 import io.dbbudget.retry.RetrySettings;
 import io.dbbudget.retry.RetryingDataSource;
 

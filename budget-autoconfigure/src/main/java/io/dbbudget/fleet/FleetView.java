@@ -1,0 +1,261 @@
+package io.dbbudget.fleet;
+
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.TreeMap;
+import java.util.function.LongSupplier;
+
+import org.jspecify.annotations.Nullable;
+
+/**
+ * What one member knows of its group between its own reads of {@code pg_stat_activity}. Every
+ * read copies the status of every backend of the server, so a fleet whose N members each read
+ * at every heartbeat costs the server in N squared. Instead one member, the reader, reads for
+ * all at its turn and sends the members and their states to the group's channel; a member that
+ * grows sends its new state at its own turn. Both are sent before the turn is released, so the
+ * next member to take the turn has received them, in the order they were sent: the members it
+ * sees are never smaller than what they may hold, which is all that keeps the fleet within its
+ * budget. A member that has heard nothing from a reader for two heartbeats, or sees a member
+ * that does not send its growth (an older version), reads for itself.
+ *
+ * @author db-budget team
+ */
+public final class FleetView {
+
+	// NOTIFY payloads must stay under 8000 bytes: larger member lists go in several, sent in
+	// one transaction and so received together and in order
+	private static final int PAYLOAD_LIMIT = 7000;
+
+	private static final String SNAPSHOT = "S";
+
+	private static final String GROWN = "G";
+
+	// Sent after a member's state when it does not send its growth
+	private static final String SILENT = "!";
+
+	private final int slot;
+
+	private final Duration turnWait;
+
+	private final long freshNanos;
+
+	private final LongSupplier nanoTime;
+
+	private final Map<Integer, Entry> members = new TreeMap<>();
+
+	private final StringBuilder partsReceived = new StringBuilder();
+
+	private boolean prepared;
+
+	private boolean reader;
+
+	// The most this member may hold as the others last received it, -1 while they know nothing
+	private int othersKnow = -1;
+
+	private long snapshotAt;
+
+	private boolean snapshotSeen;
+
+	/**
+	 * Creates the view of a member that has just joined on a connection of its own, which
+	 * knows nothing of its group yet.
+	 * @param slot the member's slot, or {@code -1} if it has none
+	 * @param heartbeat how often members take their turn
+	 */
+	public FleetView(int slot, Duration heartbeat) {
+		this(slot, heartbeat, System::nanoTime);
+	}
+
+	FleetView(int slot, Duration heartbeat, LongSupplier nanoTime) {
+		this.slot = slot;
+		this.turnWait = heartbeat.dividedBy(2);
+		this.freshNanos = heartbeat.multipliedBy(2).toNanos();
+		this.nanoTime = nanoTime;
+	}
+
+	/**
+	 * The member's slot.
+	 * @return the slot, or {@code -1} if it has none
+	 */
+	public int slot() {
+		return this.slot;
+	}
+
+	/**
+	 * How long this member waits for its turn: half a heartbeat, so that a member that holds
+	 * the turn too long delays the others' shares by one heartbeat at most.
+	 * @return the wait
+	 */
+	public Duration turnWait() {
+		return this.turnWait;
+	}
+
+	// Whether the connection is ready for turns: its wait set, the group's channel listened to
+	boolean prepared() {
+		return this.prepared;
+	}
+
+	void preparedForTurns() {
+		this.prepared = true;
+	}
+
+	/**
+	 * Whether this member reads for all.
+	 * @return whether it is the group's reader
+	 */
+	public boolean reader() {
+		return this.reader;
+	}
+
+	void becameReader() {
+		this.reader = true;
+	}
+
+	/**
+	 * The members as the reader and the members that grew since sent them, or {@code null} if
+	 * this member must read them itself.
+	 * @return the members, in slot order
+	 */
+	@Nullable List<FleetMember> members() {
+		// A snapshot read before this member joined does not count it
+		if (this.reader || !this.snapshotSeen || this.nanoTime.getAsLong() - this.snapshotAt > this.freshNanos
+				|| !this.members.containsKey(this.slot) || this.members.values().stream().anyMatch(Entry::silent)) {
+			return null;
+		}
+		return this.members.entrySet().stream().map((entry) -> new FleetMember(entry.getKey(), entry.getValue().state())).toList();
+	}
+
+	/**
+	 * Takes in what this member read itself.
+	 * @param read the members
+	 * @param silent the slots of those that do not send their growth
+	 */
+	void read(List<FleetMember> read, Set<Integer> silent) {
+		this.members.clear();
+		read.forEach((member) -> this.members.put(member.slot(), new Entry(member.state(), silent.contains(member.slot()))));
+	}
+
+	/**
+	 * Takes in a message received on the group's channel.
+	 * @param payload the message
+	 */
+	void receive(String payload) {
+		int space = payload.indexOf(' ');
+		if (space < 0) {
+			return;
+		}
+		String kind = payload.substring(0, space);
+		String body = payload.substring(space + 1);
+		if (GROWN.equals(kind)) {
+			parseInto(body, this.members);
+		}
+		else if (kind.startsWith(SNAPSHOT)) {
+			// "S<part>/<parts> entries"
+			String[] part = kind.substring(SNAPSHOT.length()).split("/");
+			if (part.length != 2) {
+				return;
+			}
+			if (part[0].equals("1")) {
+				this.partsReceived.setLength(0);
+			}
+			this.partsReceived.append(body).append(';');
+			if (part[0].equals(part[1])) {
+				Map<Integer, Entry> snapshot = new TreeMap<>();
+				parseInto(this.partsReceived.toString(), snapshot);
+				this.partsReceived.setLength(0);
+				this.members.clear();
+				this.members.putAll(snapshot);
+				this.snapshotAt = this.nanoTime.getAsLong();
+				this.snapshotSeen = true;
+				othersReceived();
+			}
+		}
+	}
+
+	/**
+	 * Records what this member decided at its turn, and says what to send to the group.
+	 * @param state what it publishes now
+	 * @return the messages to send before the turn is released: the members with every state
+	 * from the reader, this member's state from a member that may hold more than the others
+	 * know of, nothing otherwise
+	 */
+	List<String> decided(MemberState state) {
+		if (this.slot < 0) {
+			return List.of();
+		}
+		this.members.put(this.slot, new Entry(state, false));
+		if (this.reader) {
+			this.othersKnow = mayHold(state);
+			return snapshot(this.members.entrySet().stream().map((entry) -> encode(entry.getKey(), entry.getValue())).toList());
+		}
+		if (mayHold(state) > this.othersKnow) {
+			this.othersKnow = mayHold(state);
+			return List.of(GROWN + " " + encode(this.slot, new Entry(state, false)));
+		}
+		// The others count the larger state they last received: safe while it shrinks
+		return List.of();
+	}
+
+	// A snapshot carries this member's state as it last published it
+	private void othersReceived() {
+		Entry own = this.members.get(this.slot);
+		this.othersKnow = (own != null && own.state() != null) ? mayHold(own.state()) : -1;
+	}
+
+	private static int mayHold(MemberState state) {
+		return Math.max(state.allocation(), state.held());
+	}
+
+	private static List<String> snapshot(List<String> entries) {
+		List<StringBuilder> parts = new ArrayList<>();
+		StringBuilder part = new StringBuilder();
+		for (String entry : entries) {
+			if (part.length() + entry.length() + 1 > PAYLOAD_LIMIT) {
+				parts.add(part);
+				part = new StringBuilder();
+			}
+			part.append((part.length() > 0) ? ";" : "").append(entry);
+		}
+		parts.add(part);
+		List<String> payloads = new ArrayList<>();
+		for (int i = 0; i < parts.size(); i++) {
+			payloads.add(SNAPSHOT + (i + 1) + "/" + parts.size() + " " + parts.get(i));
+		}
+		return payloads;
+	}
+
+	// "slot:demand:held:allocation", "slot:" for a member that has published nothing, "!" after
+	// either for a member that does not send its growth
+	private static String encode(int slot, Entry entry) {
+		MemberState state = entry.state();
+		String text = slot + ":"
+				+ ((state != null) ? state.demand() + ":" + state.held() + ":" + state.allocation() : "");
+		return entry.silent() ? text + SILENT : text;
+	}
+
+	private static void parseInto(String entries, Map<Integer, Entry> into) {
+		for (String entry : entries.split(";")) {
+			if (entry.isEmpty()) {
+				continue;
+			}
+			boolean silent = entry.endsWith(SILENT);
+			String[] fields = (silent ? entry.substring(0, entry.length() - 1) : entry).split(":", -1);
+			try {
+				MemberState state = (fields.length == 4) ? new MemberState(Integer.parseInt(fields[1]),
+						Integer.parseInt(fields[2]), Integer.parseInt(fields[3])) : null;
+				into.put(Integer.parseInt(fields[0]), new Entry(state, silent));
+			}
+			catch (NumberFormatException ex) {
+				// Not sent by db-budget: the channel's name is the only guard against other senders
+			}
+		}
+	}
+
+	private record Entry(@Nullable MemberState state, boolean silent) {
+
+	}
+
+}

@@ -1,0 +1,211 @@
+package io.dbbudget.fleet;
+
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.atomic.AtomicReference;
+import java.util.function.LongSupplier;
+
+import io.dbbudget.test.TestDatabase;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+/**
+ * Tests for {@link PostgreSqlFleetMembership}'s turns on a real PostgreSQL server: one member reads the
+ * members for all and sends them on the group's channel, the others take their turns on what
+ * they received, and a member's growth reaches the next member to take the turn.
+ */
+class PostgreSqlFleetMembershipTests {
+
+	private static final Duration HEARTBEAT = Duration.ofSeconds(5);
+
+	private static TestDatabase database;
+
+	private int groupKey;
+
+	private final List<Connection> sessions = new ArrayList<>();
+
+	@BeforeAll
+	static void createDatabase() {
+		database = TestDatabase.create("fleet_membership");
+	}
+
+	@AfterAll
+	static void dropDatabase() {
+		database.close();
+	}
+
+	@AfterEach
+	void closeSessions() throws SQLException {
+		for (Connection session : this.sessions) {
+			session.close();
+		}
+	}
+
+	@Test
+	void followersTakeTheirTurnOnWhatTheReaderSentAndOnTheGrowthOfOthers() throws SQLException {
+		this.groupKey = PostgreSqlFleetMembership.groupKey("membership-follow");
+		Member reader = join();
+		Member grower = join();
+		Member follower = join();
+		// The first to take its turn reads for all; the others joined after nothing was sent
+		assertThat(reader.turn(new MemberState(4, 4, 8))).hasSize(3);
+		assertThat(reader.view().reader()).isTrue();
+		grower.turn(new MemberState(4, 4, 8));
+		follower.turn(new MemberState(4, 4, 8));
+		reader.turn(new MemberState(4, 4, 8));
+		// Read now by the follower, an old member would be seen; from what the reader sent, it is not
+		Connection old = oldMember(9);
+		assertThat(slots(follower.turn(new MemberState(4, 4, 8)))).containsExactly(0, 1, 2);
+		grower.turn(new MemberState(12, 4, 12));
+		assertThat(follower.turn(new MemberState(4, 4, 8)))
+			.contains(new FleetMember(grower.slot(), new MemberState(12, 4, 12)));
+		// A shrink is not sent: the others keep counting the larger state, which is safe
+		grower.turn(new MemberState(2, 2, 6));
+		assertThat(follower.turn(new MemberState(4, 4, 8)))
+			.contains(new FleetMember(grower.slot(), new MemberState(12, 4, 12)));
+		// The reader counts the old member, which does not send its growth: the others read for
+		// themselves from then on
+		reader.turn(new MemberState(4, 4, 8));
+		assertThat(slots(follower.turn(new MemberState(4, 4, 8)))).containsExactly(0, 1, 2, 9);
+		// Its lock goes at once, where the end of its session would take a moment
+		try (PreparedStatement leave = old.prepareStatement("SELECT pg_advisory_unlock_all()")) {
+			leave.execute();
+		}
+		reader.turn(new MemberState(4, 4, 8));
+		grower.turn(new MemberState(2, 2, 6));
+		assertThat(follower.turn(new MemberState(4, 4, 8)))
+			.containsExactly(new FleetMember(reader.slot(), new MemberState(4, 4, 8)),
+					new FleetMember(grower.slot(), new MemberState(2, 2, 6)),
+					new FleetMember(follower.slot(), new MemberState(4, 4, 8)));
+	}
+
+	@Test
+	void followerReadsForItselfWhenItHasHeardNothingFromTheReaderForTwoHeartbeats() throws SQLException {
+		this.groupKey = PostgreSqlFleetMembership.groupKey("membership-stale");
+		AtomicLong now = new AtomicLong();
+		Member reader = join();
+		Member follower = join(now::get);
+		reader.turn(new MemberState(1, 1, 5));
+		follower.turn(new MemberState(1, 1, 5));
+		reader.turn(new MemberState(1, 1, 5));
+		oldMember(9);
+		assertThat(slots(follower.turn(new MemberState(1, 1, 5)))).containsExactly(0, 1);
+		// The reader is alive but says nothing, as a stalled process would
+		now.addAndGet(HEARTBEAT.multipliedBy(2).plusMillis(1).toNanos());
+		assertThat(slots(follower.turn(new MemberState(1, 1, 5)))).containsExactly(0, 1, 9);
+	}
+
+	@Test
+	void nextMemberToTakeItsTurnReadsForAllWhenTheReaderVanishes() throws SQLException {
+		List<Member> members = twoAfterATurnEach("membership-reader");
+		Member first = members.get(0);
+		Member second = members.get(1);
+		assertThat(first.view().reader()).isTrue();
+		assertThat(second.view().reader()).isFalse();
+		first.connection().close();
+		await().until(() -> readers() == 0);
+		assertThat(second.turn(new MemberState(1, 1, 5))).extracting(FleetMember::slot).containsExactly(second.slot());
+		assertThat(second.view().reader()).isTrue();
+	}
+
+	@Test
+	void membersOfAThousandFitInTheMessagesTheReaderSends() throws SQLException {
+		List<Member> members = twoAfterATurnEach("membership-large");
+		Member reader = members.get(0);
+		Member follower = members.get(1);
+		// A thousand members, each "slot:demand:held:allocation", are about 24 KB: four messages
+		FleetView large = new FleetView(reader.slot(), HEARTBEAT);
+		large.becameReader();
+		for (int slot = 0; slot < 1000; slot++) {
+			large.receive("G " + slot + ":100000:100000:100000");
+		}
+		List<String> sent = large.decided(new MemberState(1, 1, 5));
+		assertThat(sent).hasSizeGreaterThan(1).allMatch((payload) -> payload.length() < 8000);
+		try (PreparedStatement notify = reader.connection().prepareStatement("SELECT pg_notify(?, ?)")) {
+			for (String payload : sent) {
+				notify.setString(1, "db_budget_fleet_" + this.groupKey);
+				notify.setString(2, payload);
+				notify.execute();
+			}
+		}
+		// The follower's own slot is among them, so it takes its turn on them
+		assertThat(follower.turn(new MemberState(1, 1, 5))).hasSize(1000);
+	}
+
+	private List<Member> twoAfterATurnEach(String group) throws SQLException {
+		this.groupKey = PostgreSqlFleetMembership.groupKey(group);
+		List<Member> members = List.of(join(), join());
+		for (Member member : members) {
+			member.turn(new MemberState(1, 1, 5));
+		}
+		return members;
+	}
+
+	private Member join() throws SQLException {
+		return join(System::nanoTime);
+	}
+
+	private Member join(LongSupplier nanoTime) throws SQLException {
+		Connection connection = database.openConnection();
+		this.sessions.add(connection);
+		int slot = PostgreSqlFleetMembership.join(connection, this.groupKey).getAsInt();
+		return new Member(connection, slot, new FleetView(slot, HEARTBEAT, nanoTime), this.groupKey);
+	}
+
+	// A member of a version that reads for itself: it holds its slot and publishes, nothing more
+	private Connection oldMember(int slot) throws SQLException {
+		Connection connection = database.openConnection();
+		this.sessions.add(connection);
+		try (PreparedStatement statement = connection
+			.prepareStatement("SELECT pg_advisory_lock(?, ?), set_config('application_name', ?, false)")) {
+			statement.setInt(1, this.groupKey);
+			statement.setInt(2, slot);
+			statement.setString(3, new MemberState(1, 1, 1).encode());
+			statement.execute();
+		}
+		return connection;
+	}
+
+	private int readers() throws SQLException {
+		try (Connection admin = database.adminConnection();
+				PreparedStatement statement = admin.prepareStatement("SELECT count(*) FROM pg_locks WHERE "
+						+ "locktype = 'advisory' AND objsubid = 1 AND classid::bigint = ? AND objid::bigint = 4294967294")) {
+			statement.setLong(1, this.groupKey);
+			try (ResultSet result = statement.executeQuery()) {
+				result.next();
+				return result.getInt(1);
+			}
+		}
+	}
+
+	private static List<Integer> slots(List<FleetMember> members) {
+		return members.stream().map(FleetMember::slot).toList();
+	}
+
+	private record Member(Connection connection, int slot, FleetView view, int groupKey) {
+
+		List<FleetMember> turn(MemberState state) throws SQLException {
+			AtomicReference<List<FleetMember>> seen = new AtomicReference<>();
+			List<FleetMember> members = PostgreSqlFleetMembership.takeTurn(this.connection, this.groupKey, this.view,
+					(decidedOn) -> {
+						seen.set(decidedOn);
+						return state;
+					});
+			assertThat(members).isEqualTo(seen.get());
+			return members;
+		}
+
+	}
+
+}
