@@ -29,9 +29,12 @@ public final class FleetView {
 	// one transaction and so received together and in order
 	private static final int PAYLOAD_LIMIT = 7000;
 
-	private static final String SNAPSHOT = "S";
+	static final String SNAPSHOT = "S";
 
-	private static final String GROWN = "G";
+	static final String GROWN = "G";
+
+	// Enough for every slot a group can have; a snapshot said to have more is not db-budget's
+	private static final int MAX_PARTS = 64;
 
 	// Sent after a member's state when it does not send its growth
 	private static final String SILENT = "!";
@@ -46,7 +49,11 @@ public final class FleetView {
 
 	private final Map<Integer, Entry> members = new TreeMap<>();
 
+	private final FleetInbox inbox;
+
 	private final StringBuilder partsReceived = new StringBuilder();
+
+	private int nextPart = 1;
 
 	private boolean prepared;
 
@@ -74,6 +81,8 @@ public final class FleetView {
 		this.turnWait = heartbeat.dividedBy(2);
 		this.freshNanos = heartbeat.multipliedBy(2).toNanos();
 		this.nanoTime = nanoTime;
+		// A sender's locks are checked again after ten heartbeats
+		this.inbox = new FleetInbox(this.freshNanos * 5, nanoTime);
 	}
 
 	/**
@@ -91,6 +100,24 @@ public final class FleetView {
 	 */
 	public Duration turnWait() {
 		return this.turnWait;
+	}
+
+	/**
+	 * What the member's connection has received and not yet checked.
+	 * @return the inbox
+	 */
+	FleetInbox inbox() {
+		return this.inbox;
+	}
+
+	/**
+	 * Forgets what was received of the members, so that this member reads them itself until
+	 * the reader sends them again: a message could not be checked or was lost.
+	 */
+	void mustReadItself() {
+		this.snapshotSeen = false;
+		this.partsReceived.setLength(0);
+		this.nextPart = 1;
 	}
 
 	// Whether the connection is ready for turns: its wait set, the group's channel listened to
@@ -153,26 +180,45 @@ public final class FleetView {
 			parseInto(body, this.members);
 		}
 		else if (kind.startsWith(SNAPSHOT)) {
-			// "S<part>/<parts> entries"
-			String[] part = kind.substring(SNAPSHOT.length()).split("/");
-			if (part.length != 2) {
-				return;
-			}
-			if (part[0].equals("1")) {
-				this.partsReceived.setLength(0);
-			}
-			this.partsReceived.append(body).append(';');
-			if (part[0].equals(part[1])) {
-				Map<Integer, Entry> snapshot = new TreeMap<>();
-				parseInto(this.partsReceived.toString(), snapshot);
-				this.partsReceived.setLength(0);
-				this.members.clear();
-				this.members.putAll(snapshot);
-				this.snapshotAt = this.nanoTime.getAsLong();
-				this.snapshotSeen = true;
-				othersReceived();
-			}
+			receivePart(kind.substring(SNAPSHOT.length()), body);
 		}
+	}
+
+	// "S<part>/<parts> entries": the parts of one snapshot come one after the other, in one
+	// transaction of the reader's
+	private void receivePart(String numbering, String body) {
+		String[] part = numbering.split("/");
+		Integer index = (part.length == 2) ? parseCount(part[0]) : null;
+		Integer parts = (part.length == 2) ? parseCount(part[1]) : null;
+		if (index == null || parts == null || parts > MAX_PARTS || index > parts || index != this.nextPart) {
+			this.partsReceived.setLength(0);
+			this.nextPart = 1;
+			return;
+		}
+		this.partsReceived.append(body).append(';');
+		this.nextPart++;
+		if (index.equals(parts)) {
+			Map<Integer, Entry> snapshot = new TreeMap<>();
+			parseInto(this.partsReceived.toString(), snapshot);
+			this.partsReceived.setLength(0);
+			this.nextPart = 1;
+			this.members.clear();
+			this.members.putAll(snapshot);
+			this.snapshotAt = this.nanoTime.getAsLong();
+			this.snapshotSeen = true;
+			othersReceived();
+		}
+	}
+
+	/**
+	 * The slot a member's growth speaks for.
+	 * @param payload a message of growth, "G slot:demand:held:allocation"
+	 * @return the slot, or {@code null} if the message is not one member's growth
+	 */
+	static @Nullable Integer grownSlot(String payload) {
+		String body = payload.substring(GROWN.length() + 1);
+		int colon = body.indexOf(':');
+		return (colon > 0 && body.indexOf(';') < 0) ? parseCount(body.substring(0, colon)) : null;
 	}
 
 	/**
@@ -243,15 +289,30 @@ public final class FleetView {
 			}
 			boolean silent = entry.endsWith(SILENT);
 			String[] fields = (silent ? entry.substring(0, entry.length() - 1) : entry).split(":", -1);
-			try {
-				MemberState state = (fields.length == 4) ? new MemberState(Integer.parseInt(fields[1]),
-						Integer.parseInt(fields[2]), Integer.parseInt(fields[3])) : null;
-				into.put(Integer.parseInt(fields[0]), new Entry(state, silent));
+			Integer slot = parseCount(fields[0]);
+			if (slot == null || slot >= PostgreSqlFleetMembership.MAX_SLOTS || (fields.length != 2 && fields.length != 4)) {
+				continue;
 			}
-			catch (NumberFormatException ex) {
-				// Not sent by db-budget: the channel's name is the only guard against other senders
+			if (fields.length == 2 && fields[1].isEmpty()) {
+				into.put(slot, new Entry(null, silent));
+				continue;
+			}
+			Integer demand = (fields.length == 4) ? parseCount(fields[1]) : null;
+			Integer held = (fields.length == 4) ? parseCount(fields[2]) : null;
+			Integer allocation = (fields.length == 4) ? parseCount(fields[3]) : null;
+			if (demand != null && held != null && allocation != null) {
+				into.put(slot, new Entry(new MemberState(demand, held, allocation), silent));
 			}
 		}
+	}
+
+	// A count as db-budget writes it: at most nine digits, never negative, so that nothing a
+	// message says can make the others count less than nothing
+	private static @Nullable Integer parseCount(String text) {
+		if (text.isEmpty() || text.length() > 9 || !text.chars().allMatch((c) -> c >= '0' && c <= '9')) {
+			return null;
+		}
+		return Integer.parseInt(text);
 	}
 
 	private record Entry(@Nullable MemberState state, boolean silent) {

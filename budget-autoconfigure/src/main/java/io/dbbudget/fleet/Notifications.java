@@ -24,17 +24,18 @@ final class Notifications {
 	}
 
 	/**
-	 * Hands what the session has received to a member's view, in the order it was sent.
+	 * Hands what the session has received to a member's inbox, in the order it was sent, with
+	 * the session that sent it.
 	 * Those sent before this session took the turn arrived with the lock's answer: the server
 	 * delivers them before it says it is ready for the next statement.
 	 * @param connection the member's connection
 	 * @param channel the group's channel
-	 * @param view the member's view
+	 * @param inbox the member's inbox
 	 * @throws SQLException if the driver cannot read them
 	 */
-	static void receive(Connection connection, String channel, FleetView view) throws SQLException {
+	static void receive(Connection connection, String channel, FleetInbox inbox) throws SQLException {
 		if (available(connection)) {
-			Pgjdbc.receive(connection, channel, view);
+			Pgjdbc.receive(connection, channel, inbox);
 		}
 	}
 
@@ -55,14 +56,14 @@ final class Notifications {
 			return connection.isWrapperFor(PGConnection.class);
 		}
 
-		static void receive(Connection connection, String channel, FleetView view) throws SQLException {
+		static void receive(Connection connection, String channel, FleetInbox inbox) throws SQLException {
 			PGNotification[] received = connection.unwrap(PGConnection.class).getNotifications();
 			if (received == null) {
 				return;
 			}
 			for (PGNotification notification : received) {
 				if (channel.equals(notification.getName())) {
-					view.receive(notification.getParameter());
+					inbox.add(notification.getPID(), notification.getParameter());
 				}
 			}
 		}

@@ -26,13 +26,15 @@ import org.jspecify.annotations.Nullable;
  * status of every backend of the server: one member, the group's reader, reads them for all
  * and sends them on the group's channel ({@code NOTIFY}), which the others listen to (see
  * {@link FleetView}). The reader is whoever holds the group's reader lock; when its session
- * ends, the next member to take its turn takes the lock.
+ * ends, the next member to take its turn takes the lock. Any role may send on the channel, so
+ * what was received counts only from the sessions that hold those locks (see
+ * {@link FleetInbox}).
  *
  * @author db-budget team
  */
 public final class PostgreSqlFleetMembership {
 
-	private static final int MAX_SLOTS = 4096;
+	static final int MAX_SLOTS = 4096;
 
 	private static final String TRY_LOCK = "SELECT pg_try_advisory_lock(?, ?)";
 
@@ -179,7 +181,8 @@ public final class PostgreSqlFleetMembership {
 		}
 		boolean released = false;
 		try {
-			Notifications.receive(connection, channel(groupKey), view);
+			Notifications.receive(connection, channel(groupKey), view.inbox());
+			view.inbox().deliver(connection, groupKey, channel(groupKey), view);
 			List<FleetMember> members = view.members();
 			if (members == null) {
 				Set<Integer> silent = new TreeSet<>();

@@ -143,6 +143,80 @@ class PostgreSqlFleetMembershipTests {
 		assertThat(follower.turn(new MemberState(1, 1, 5))).hasSize(1000);
 	}
 
+	@Test
+	void messagesFromASessionOfAnotherRoleAreIgnored() throws SQLException {
+		List<Member> members = twoAfterATurnEach("membership-forged");
+		Member reader = members.get(0);
+		Member follower = members.get(1);
+		reader.turn(new MemberState(4, 4, 8));
+		follower.turn(new MemberState(4, 4, 8));
+		reader.turn(new MemberState(4, 4, 8));
+		// A role with nothing but CONNECT says that nobody holds anything, and floods the channel
+		try (Connection stranger = database.openConnectionAsStranger()) {
+			this.sessions.add(stranger);
+			send(stranger, "S1/1 " + reader.slot() + ":0:0:0;" + follower.slot() + ":0:0:0");
+			send(stranger, "G " + reader.slot() + ":0:0:0");
+			assertThat(follower.turn(new MemberState(4, 4, 8)))
+				.contains(new FleetMember(reader.slot(), new MemberState(4, 4, 8)));
+			for (int i = 0; i < 1100; i++) {
+				send(stranger, "S1/1 " + reader.slot() + ":0:0:0;" + follower.slot() + ":0:0:0");
+			}
+			assertThat(follower.turn(new MemberState(4, 4, 8)))
+				.contains(new FleetMember(reader.slot(), new MemberState(4, 4, 8)));
+		}
+	}
+
+	@Test
+	void aMemberSpeaksOnlyForItsOwnSlotAndNeverBelowNothing() throws SQLException {
+		this.groupKey = PostgreSqlFleetMembership.groupKey("membership-own-slot");
+		Member reader = join();
+		Member grower = join();
+		Member follower = join();
+		reader.turn(new MemberState(4, 4, 8));
+		grower.turn(new MemberState(4, 4, 8));
+		follower.turn(new MemberState(4, 4, 8));
+		reader.turn(new MemberState(4, 4, 8));
+		// Sent by a member's own session: neither another slot's state nor a negative count counts
+		send(grower.connection(), "G " + reader.slot() + ":0:0:0");
+		send(grower.connection(), "G " + grower.slot() + ":-9:-9:-9");
+		assertThat(follower.turn(new MemberState(4, 4, 8))).containsExactly(
+				new FleetMember(reader.slot(), new MemberState(4, 4, 8)),
+				new FleetMember(grower.slot(), new MemberState(4, 4, 8)),
+				new FleetMember(follower.slot(), new MemberState(4, 4, 8)));
+	}
+
+	@Test
+	void aStrangerThatTakesTheReaderLockAndASlotMakesTheMembersReadForThemselves() throws SQLException {
+		this.groupKey = PostgreSqlFleetMembership.groupKey("membership-squatted");
+		Connection stranger = database.openConnectionAsStranger();
+		this.sessions.add(stranger);
+		try (PreparedStatement squat = stranger
+			.prepareStatement("SELECT pg_advisory_lock(?), pg_advisory_lock(?, 7), pg_advisory_lock(?)")) {
+			squat.setLong(1, ((long) this.groupKey << 32) | 0xFFFFFFFEL);
+			squat.setInt(2, this.groupKey);
+			squat.setLong(3, ((long) this.groupKey << 32) | 7);
+			squat.execute();
+		}
+		Member first = join();
+		Member second = join();
+		first.turn(new MemberState(4, 4, 8));
+		second.turn(new MemberState(4, 4, 8));
+		assertThat(first.view().reader()).isFalse();
+		send(stranger, "S1/1 " + first.slot() + ":0:0:0;" + second.slot() + ":0:0:0");
+		// It counts as a member that published nothing: that only makes the others' shares smaller
+		assertThat(second.turn(new MemberState(4, 4, 8))).containsExactly(
+				new FleetMember(first.slot(), new MemberState(4, 4, 8)),
+				new FleetMember(second.slot(), new MemberState(4, 4, 8)), new FleetMember(7, null));
+	}
+
+	private void send(Connection sender, String payload) throws SQLException {
+		try (PreparedStatement notify = sender.prepareStatement("SELECT pg_notify(?, ?)")) {
+			notify.setString(1, "db_budget_fleet_" + this.groupKey);
+			notify.setString(2, payload);
+			notify.execute();
+		}
+	}
+
 	private List<Member> twoAfterATurnEach(String group) throws SQLException {
 		this.groupKey = PostgreSqlFleetMembership.groupKey(group);
 		List<Member> members = List.of(join(), join());

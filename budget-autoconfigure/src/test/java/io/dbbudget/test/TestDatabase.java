@@ -127,6 +127,28 @@ public final class TestDatabase implements AutoCloseable {
 	}
 
 	/**
+	 * Opens a new connection to this database as another login role, which owns nothing and has
+	 * no privilege but {@code CONNECT}, as an unrelated program or person on the same server
+	 * would. The role is created at the first call and dropped with the database. The caller
+	 * closes the connection.
+	 * @return the connection
+	 * @throws SQLException if the connection cannot be opened
+	 */
+	public Connection openConnectionAsStranger() throws SQLException {
+		String stranger = strangerName();
+		execute("DO $$BEGIN IF NOT EXISTS (SELECT FROM pg_roles WHERE rolname = " + literal(stranger) + ") THEN "
+				+ "CREATE ROLE " + identifier(stranger) + " LOGIN NOSUPERUSER NOCREATEDB NOCREATEROLE PASSWORD "
+				+ literal(this.password) + "; END IF; END$$");
+		execute("GRANT CONNECT ON DATABASE " + identifier(this.name) + " TO " + identifier(stranger));
+		return Connections.open(jdbcUrl(), stranger, this.password);
+	}
+
+	private String strangerName() {
+		String suffix = "_stranger";
+		return this.name.substring(0, Math.min(this.name.length(), MAX_IDENTIFIER_LENGTH - suffix.length())) + suffix;
+	}
+
+	/**
 	 * Opens a new superuser connection to this database; connection limits do not apply to it.
 	 * The caller closes it.
 	 * @return the connection
@@ -226,6 +248,7 @@ public final class TestDatabase implements AutoCloseable {
 			terminateSessions(connection, true);
 			statement.execute("DROP DATABASE IF EXISTS " + identifier(this.name) + " WITH (FORCE)");
 			statement.execute("DROP ROLE IF EXISTS " + identifier(this.name));
+			statement.execute("DROP ROLE IF EXISTS " + identifier(strangerName()));
 		}
 	}
 
