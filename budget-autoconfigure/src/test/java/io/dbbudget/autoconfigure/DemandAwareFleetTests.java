@@ -20,6 +20,7 @@ import javax.sql.DataSource;
 
 import io.dbbudget.fleet.FleetCoordinator.FleetState;
 import io.dbbudget.fleet.FleetCoordinator.Member;
+import io.dbbudget.fleet.PostgreSqlFleetMembership;
 import io.dbbudget.pool.BudgetedPools;
 import io.dbbudget.test.TestDatabase;
 import org.junit.jupiter.api.AfterAll;
@@ -154,6 +155,29 @@ class DemandAwareFleetTests {
 		assertThat(after).containsAll(before);
 		assertThat(after.size()).isLessThanOrEqualTo(allocations.stream().mapToInt(Integer::intValue).sum() + 2);
 		assertThat(this.failures).hasValue(0);
+	}
+
+	@Test
+	void forgedMessagesFromAnotherRoleLeaveTheFleetWithinItsBudget(CapturedOutput output) throws Exception {
+		start(3);
+		this.members.forEach(this::busy);
+		// Any role may NOTIFY: one with nothing but CONNECT says, 200 times a second for 5 s, that
+		// no member holds anything
+		String forged = "S1/1 0:0:0:0;1:0:0:0;2:0:0:0";
+		try (Connection stranger = database.openConnectionAsStranger();
+				PreparedStatement notify = stranger.prepareStatement("SELECT pg_notify(?, ?)")) {
+			notify.setString(1, "db_budget_fleet_" + PostgreSqlFleetMembership.groupKey("demand-orders"));
+			notify.setString(2, forged);
+			long end = System.nanoTime() + Duration.ofSeconds(5).toNanos();
+			while (System.nanoTime() < end) {
+				notify.execute();
+				Thread.sleep(5);
+			}
+		}
+		assertThat(this.failures).hasValue(0);
+		assertThat(this.maximaPlusCoordination).isNotEmpty().allMatch((sum) -> sum <= BUDGET);
+		assertThat(this.sessions).isNotEmpty().allMatch((count) -> count <= BUDGET);
+		assertThat(output.getOut()).contains("ignoring messages on fleet channel");
 	}
 
 	private List<Integer> allocations() {
