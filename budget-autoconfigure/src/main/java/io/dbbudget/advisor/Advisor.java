@@ -103,7 +103,7 @@ public final class Advisor {
 		if (!server.idleInTransactionSessionTimeout().isZero()) {
 			return;
 		}
-		advice.add(new Advice(Check.IDLE_IN_TRANSACTION_SESSION_TIMEOUT.id(), "idle_in_transaction_session_timeout",
+		advice.add(Check.IDLE_IN_TRANSACTION_SESSION_TIMEOUT.advise("idle_in_transaction_session_timeout",
 				"0 (off) for the pools' role and database",
 				"A transaction the application leaves open holds its connection, its locks and the budget's share "
 						+ "of it until the application or the server restarts.",
@@ -139,7 +139,7 @@ public final class Advisor {
 				: "Raise the server's limit" + ((untouched != null) ? " above the pool's " + bound : "") + ": " + raise
 						+ ". Lowering " + keepalive
 						+ " instead cannot help: Hikari tests idle connections at most every 30 s.";
-		advice.add(new Advice(Check.IDLE_SESSION_TIMEOUT.id(), "idle_session_timeout", value,
+		advice.add(Check.IDLE_SESSION_TIMEOUT.advise("idle_session_timeout", value,
 				"The server closes pooled connections that Hikari still counts as idle: the next caller pays for "
 						+ "finding them dead and opening new ones, and the server forks a new process for each.",
 				fix));
@@ -150,7 +150,7 @@ public final class Advisor {
 		if (server.tcpKeepalivesIdle().isZero() || detection.compareTo(SLOWEST_DEAD_CLIENT_DETECTION) <= 0) {
 			return;
 		}
-		advice.add(new Advice(Check.TCP_KEEPALIVES.id(), "tcp_keepalives_idle, tcp_keepalives_interval, tcp_keepalives_count",
+		advice.add(Check.TCP_KEEPALIVES.advise("tcp_keepalives_idle, tcp_keepalives_interval, tcp_keepalives_count",
 				server.tcpKeepalivesIdle().toSeconds() + " s, " + server.tcpKeepalivesInterval().toSeconds() + " s, "
 						+ server.tcpKeepalivesCount() + ": a vanished client is noticed after "
 						+ Durations.human(detection),
@@ -165,7 +165,7 @@ public final class Advisor {
 		if (!server.statementTimeout().isZero()) {
 			return;
 		}
-		advice.add(new Advice(Check.STATEMENT_TIMEOUT.id(), "statement_timeout", "0 (off) for the pools' role and database",
+		advice.add(Check.STATEMENT_TIMEOUT.advise("statement_timeout", "0 (off) for the pools' role and database",
 				"One runaway query may hold a connection indefinitely; many applications set a timeout per "
 						+ "transaction instead, and then this can be ignored (" + IGNORE_PROPERTY
 						+ "=statement_timeout).",
@@ -177,7 +177,7 @@ public final class Advisor {
 		if (!pool.maxLifetime().isZero()) {
 			return;
 		}
-		advice.add(new Advice(Check.MAX_LIFETIME.id(), pool.property("max-lifetime"),
+		advice.add(Check.MAX_LIFETIME.advise(pool.property("max-lifetime"),
 				"0 (off) for pool '" + pool.name() + "'",
 				"Connections are never renewed: they outlive failovers, network devices that drop long-lived "
 						+ "connections and changed role settings, and a server limit closes them under the pool.",
@@ -189,7 +189,7 @@ public final class Advisor {
 		if (!pool.leakDetectionThreshold().isZero()) {
 			return;
 		}
-		advice.add(new Advice(Check.LEAK_DETECTION_THRESHOLD.id(), pool.property("leak-detection-threshold"),
+		advice.add(Check.LEAK_DETECTION_THRESHOLD.advise(pool.property("leak-detection-threshold"),
 				"0 (off) for pool '" + pool.name() + "', while sessions of this application sit idle in a transaction",
 				"A connection taken and never returned, with its transaction left open, is never reported.",
 				"Set " + pool.property("leak-detection-threshold")
@@ -202,7 +202,7 @@ public final class Advisor {
 			.map((session) -> "pid " + session.pid() + " idle " + Durations.human(session.idleFor())
 					+ " (transaction open " + Durations.human(session.transactionAge()) + ")")
 			.collect(Collectors.joining(", "));
-		advice.add(new Advice(Check.IDLE_IN_TRANSACTION_SESSIONS.id(), "sessions idle in transaction",
+		advice.add(Check.IDLE_IN_TRANSACTION_SESSIONS.advise("sessions idle in transaction",
 				sessions.size() + " of this application's sessions idle in a transaction for "
 						+ Durations.human(this.idleInTransactionAge) + " or more: " + listed,
 				"Each holds a connection of the budget, with its locks and snapshot, until it commits or rolls back.",

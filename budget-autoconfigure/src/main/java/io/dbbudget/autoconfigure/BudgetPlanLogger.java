@@ -65,18 +65,27 @@ class BudgetPlanLogger implements SmartInitializingSingleton {
 		}
 		PoolAdvisor advisor = this.advisor.getIfAvailable();
 		List<Advice> advice = (advisor != null) ? advisor.startupAdvice() : List.of();
-		for (Advice item : advice) {
+		List<Advice> conflicts = advice.stream().filter((item) -> item.level() == Advice.Level.CONFLICT).toList();
+		for (Advice item : conflicts) {
 			plan.append("\n  advice: ").append(item.describe());
+		}
+		List<String> hardening = advice.stream()
+			.filter((item) -> item.level() == Advice.Level.HARDENING)
+			.map(Advice::check)
+			.toList();
+		if (!hardening.isEmpty()) {
+			plan.append("\n  hardening the server could use: ").append(String.join(", ", hardening))
+				.append(" (under 'advice' on the dbconnections endpoint; db.budget.advisor.ignore silences them)");
 		}
 		plan.append(this.admissionGate
 				? "\n  admission gate on: callers beyond twice a pool's maximum wait parked in front of it "
 						+ "(db.budget.admission.enabled=false turns it off)"
 				: "\n  admission gate off (db.budget.admission.enabled=false)");
 		logger.info(plan);
-		if (!advice.isEmpty()) {
-			logger.warn("db-budget: " + advice.size() + ((advice.size() == 1) ? " setting puts" : " settings put")
+		if (!conflicts.isEmpty()) {
+			logger.warn("db-budget: " + conflicts.size() + ((conflicts.size() == 1) ? " setting puts" : " settings put")
 					+ " the connection budget at risk ("
-					+ advice.stream().map(Advice::setting).distinct().collect(Collectors.joining("; "))
+					+ conflicts.stream().map(Advice::setting).distinct().collect(Collectors.joining("; "))
 					+ "): see the advice in the plan above, and under 'advice' on the dbconnections endpoint");
 		}
 	}

@@ -67,6 +67,8 @@ class DbConnectionsEndpointAdviceTests {
 			.contains("spring.datasource.hikari.keepalive-time");
 		assertThat(status).extractingJsonPathArrayValue("$.advice[*].risk").doesNotContainNull();
 		assertThat(status).extractingJsonPathArrayValue("$.advice[*].check").contains("idle_session_timeout");
+		assertThat(status).extractingJsonPathArrayValue("$.advice[?(@.check == 'idle_session_timeout')].level")
+			.containsExactly("CONFLICT");
 		// The role's name is the pools' username: the status names it nowhere
 		assertThat(status.getJson()).doesNotContain(database.username());
 	}
