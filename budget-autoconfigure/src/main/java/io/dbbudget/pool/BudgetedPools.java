@@ -9,6 +9,7 @@ import java.util.Map;
 import java.util.Set;
 import java.util.function.Supplier;
 import java.util.function.ToIntFunction;
+import java.util.stream.Collectors;
 
 import com.zaxxer.hikari.HikariDataSource;
 import io.dbbudget.advisor.ServerSettings;
@@ -28,9 +29,13 @@ import org.jspecify.annotations.Nullable;
 
 /**
  * This instance's Hikari pools, grouped by the server they reach, each server with its own
- * budget ({@link ServerPools}). Pools are registered before they start. A pool that is not
- * registered yet may still reach any server, so every server's budget counts it until it
- * registers; each registration can only leave more to the pools of the other servers.
+ * budget ({@link ServerPools}). Pools whose URLs name a host in common are on one server
+ * ({@link ServerAddress#overlaps(ServerAddress)}): a URL of several hosts may land on any of
+ * them, so its pool shares the budget of every pool on those hosts, and the server is keyed
+ * by the union of their hosts. A pool that joins two servers merges them into one. Pools are
+ * registered before they start. A pool that is not registered yet may still reach any
+ * server, so every server's budget counts it until it registers; each registration can only
+ * leave more to the pools of the other servers.
  *
  * @author db-budget team
  */
@@ -39,6 +44,8 @@ public class BudgetedPools implements AutoCloseable {
 	private static final Log logger = LogFactory.getLog(BudgetedPools.class);
 
 	private static final String NO_KNOWN_DATABASE = "no pool's URL is PostgreSQL, MySQL or MariaDB and db.budget.max-connections is not set";
+
+	private static final String NO_URL = "no pool has a jdbcUrl that names its server";
 
 	private final BudgetSettings settings;
 
@@ -59,8 +66,6 @@ public class BudgetedPools implements AutoCloseable {
 
 	// Pools that take no share of any server: a database db-budget cannot ask, and no limit configured
 	private final Set<String> outsidePools = new HashSet<>();
-
-	private final Map<String, ServerPools> serversByKey = new LinkedHashMap<>();
 
 	private final Map<String, ServerPools> serverOfPool = new LinkedHashMap<>();
 
@@ -142,28 +147,72 @@ public class BudgetedPools implements AutoCloseable {
 		ServerOverrides overrides = this.serverOverrides.get(name);
 		boolean limitConfigured = this.settings.maxConnections() != null
 				|| (overrides != null && overrides.maxConnections() != null);
+		String jdbcUrl = dataSource.getJdbcUrl();
+		if (jdbcUrl == null) {
+			// Configured by dataSourceClassName alone: its host is in driver properties of the
+			// driver's own names, so which server it reaches, and whose budget it shares, is unknown
+			logger.info("db-budget: pool '" + name + "' is outside the budget: it has no jdbcUrl (it is configured "
+					+ "by dataSourceClassName), so db-budget cannot tell which server it reaches");
+			return outside(name, NO_URL);
+		}
 		if (!limitConfigured && dialect == null) {
 			logger.info("db-budget: pool '" + name + "' is outside the budget: db-budget cannot ask its database for "
 					+ "its limits (it asks PostgreSQL, MySQL and MariaDB) and db.budget.max-connections is not set");
-			this.outsidePools.add(name);
-			if (this.servers.isEmpty()) {
-				this.budgetOffReason = NO_KNOWN_DATABASE;
-			}
-			reshapeAll();
-			return null;
+			return outside(name, NO_KNOWN_DATABASE);
 		}
 		this.budgetOffReason = null;
-		ServerAddress address = ServerAddress.of(dataSource.getJdbcUrl());
-		ServerPools server = this.serversByKey.get(address.key());
-		if (server == null) {
-			server = new ServerPools(address, this.settings, this.applicationName, fleetSettingsOn(dialect),
-					this.waitingInFront, this.trimmer);
-			this.serversByKey.put(address.key(), server);
-			this.servers = List.copyOf(this.serversByKey.values());
-		}
+		ServerPools server = serverFor(name, ServerAddress.of(jdbcUrl), dialect);
 		this.serverOfPool.put(name, server);
 		reshapeAll();
 		return server.register(name, dataSource, startedEarly);
+	}
+
+	private @Nullable PoolPlan outside(String name, String reason) {
+		this.outsidePools.add(name);
+		if (this.servers.isEmpty()) {
+			this.budgetOffReason = reason;
+		}
+		reshapeAll();
+		return null;
+	}
+
+	// The server whose hosts the pool's URL names, widened to all of them; a new one when it
+	// names none of any server's, and one of several when it names hosts of several
+	private ServerPools serverFor(String name, ServerAddress address, @Nullable ServerDialect dialect) {
+		List<ServerPools> reached = this.servers.stream()
+			.filter((server) -> server.getAddress().overlaps(address))
+			.toList();
+		if (reached.isEmpty()) {
+			ServerPools server = new ServerPools(address, this.settings, this.applicationName,
+					fleetSettingsOn(dialect), this.waitingInFront, this.trimmer);
+			List<ServerPools> servers = new ArrayList<>(this.servers);
+			servers.add(server);
+			this.servers = List.copyOf(servers);
+			return server;
+		}
+		if (reached.size() > 1) {
+			logger.info("db-budget: pool '" + name + "' reaches hosts of " + reached.stream()
+				.map((server) -> server.getAddress().toString())
+				.collect(Collectors.joining(" and of ")) + ": their pools share one budget from now on");
+		}
+		ServerPools server = reached.get(0);
+		server.widen(address);
+		for (ServerPools other : reached.subList(1, reached.size())) {
+			merge(server, other);
+		}
+		return server;
+	}
+
+	// Both servers may be the one the pool lands on, so they are one: the one registered
+	// first keeps its plan and fleet, and takes over the other's pools
+	private void merge(ServerPools server, ServerPools other) {
+		other.close();
+		server.widen(other.getAddress());
+		this.serverOfPool.replaceAll((pool, reached) -> (reached == other) ? server : reached);
+		this.servers = this.servers.stream().filter((reached) -> reached != other).toList();
+		// Puts the moved pools' names into the budget before the pools themselves are resized to it
+		reshapeAll();
+		server.adopt(other.getPools());
 	}
 
 	// Names a pool's sessions after the application, unless its URL or properties already do

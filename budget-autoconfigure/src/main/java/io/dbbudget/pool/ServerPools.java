@@ -43,7 +43,9 @@ public class ServerPools implements AutoCloseable {
 
 	private static final String UNBUDGETED = "PgBouncer's limits cannot be read (db.budget.mode=warn), pools as configured";
 
-	private final ServerAddress address;
+	// Widened when a pool that reaches these hosts and others registers: the pools of both
+	// may land on one server, so they share its budget
+	private volatile ServerAddress address;
 
 	private BudgetSettings settings;
 
@@ -80,6 +82,10 @@ public class ServerPools implements AutoCloseable {
 
 	// Pools lowered since this member last published what it holds
 	private final Set<String> shrunkThisTurn = new HashSet<>();
+
+	// Closed on shutdown, or when a pool that reaches its hosts and another server's merged it
+	// into that server
+	private boolean closed;
 
 	// Read with the limits, on the same connection, for the advisor
 	private volatile @Nullable ServerSettings serverSettings;
@@ -230,6 +236,10 @@ public class ServerPools implements AutoCloseable {
 	 * @param reading what the server answered
 	 */
 	synchronized void complete(ServerReading reading) {
+		if (this.closed) {
+			// Merged into another server while the server answered: its pools are resized there
+			return;
+		}
 		ServerLimits limits;
 		try {
 			limits = PoolerRules.limits(reading, this.settings, this.address);
@@ -504,11 +514,30 @@ public class ServerPools implements AutoCloseable {
 	}
 
 	/**
-	 * The server these pools reach.
+	 * The server these pools reach: every host that one of them names.
 	 * @return its address
 	 */
 	public ServerAddress getAddress() {
 		return this.address;
+	}
+
+	/**
+	 * Widens this server to the hosts of a pool that names some of its hosts and others.
+	 * @param reached the server the pool's URL reaches
+	 */
+	void widen(ServerAddress reached) {
+		this.address = this.address.union(reached);
+	}
+
+	/**
+	 * Takes over the pools of a server that turned out to be this one (a pool registered
+	 * since names hosts of both), and resizes them to this server's budget. The other server
+	 * is closed first; its pools' names are already in this server's budget.
+	 * @param moved the pools registered on the other server
+	 */
+	synchronized void adopt(List<BudgetedPool> moved) {
+		moved.forEach((pool) -> this.pools.put(pool.name(), pool));
+		resizeAll();
 	}
 
 	/**
@@ -548,6 +577,7 @@ public class ServerPools implements AutoCloseable {
 		DemandSampler demand;
 		// Outside this object's lock: a heartbeat may be waiting for it
 		synchronized (this) {
+			this.closed = true;
 			planCompleter = this.planCompleter;
 			fleet = this.fleet;
 			demand = this.demand;
