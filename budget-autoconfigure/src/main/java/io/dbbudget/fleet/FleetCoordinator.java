@@ -2,6 +2,7 @@ package io.dbbudget.fleet;
 
 import java.sql.Connection;
 import java.sql.SQLException;
+import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayDeque;
 import java.util.Deque;
@@ -39,6 +40,13 @@ public class FleetCoordinator implements AutoCloseable {
 	private static final int HISTORY_SIZE = 10;
 
 	private static final long CLOSE_WAIT_MILLIS = 1000;
+
+	// What a statement of a turn may take on top of the wait for the turn itself
+	private static final Duration TURN_READ_MARGIN = Duration.ofSeconds(10);
+
+	// The shortest idle time after which the server ends a coordination session: a long pause
+	// of a healthy member costs it a rejoin, so not much shorter than a long garbage collection
+	private static final Duration SHORTEST_IDLE_BOUND = Duration.ofSeconds(10);
 
 	private final FleetSettings settings;
 
@@ -177,6 +185,7 @@ public class FleetCoordinator implements AutoCloseable {
 				this.listener.limitsRead(dialect.readLimits(connection));
 			}
 			this.slot = dialect.joinFleet(connection, this.groupKey);
+			bound(connection, dialect);
 		}
 		catch (SQLException | RuntimeException ex) {
 			connection.close();
@@ -192,6 +201,18 @@ public class FleetCoordinator implements AutoCloseable {
 		this.joinedBefore = true;
 		logger.info("db-budget: joined fleet '" + this.settings.group() + "' as slot " + slotText());
 		return connection;
+	}
+
+	// The turn is waited for on this connection: a read timeout shorter than that wait would end
+	// the session whenever another member holds the turn long. And a member paused while it
+	// holds the turn (a stopped process, a frozen virtual machine) would hold up every member's
+	// turns until its TCP session dies, which can take hours: the server ends the session once it
+	// has been idle for three heartbeats, and the member joins again when it wakes
+	private void bound(Connection connection, ServerDialect dialect) throws SQLException {
+		Duration heartbeat = this.settings.heartbeat();
+		connection.setNetworkTimeout(Runnable::run, (int) heartbeat.dividedBy(2).plus(TURN_READ_MARGIN).toMillis());
+		Duration idle = heartbeat.multipliedBy(3);
+		dialect.endIdleSessionAfter(connection, (idle.compareTo(SHORTEST_IDLE_BOUND) > 0) ? idle : SHORTEST_IDLE_BOUND);
 	}
 
 	private void publishState(@Nullable List<FleetMember> seen, boolean connected) {

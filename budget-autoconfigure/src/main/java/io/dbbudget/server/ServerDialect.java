@@ -115,6 +115,15 @@ public interface ServerDialect {
 	OptionalInt joinFleet(Connection connection, int groupKey) throws SQLException;
 
 	/**
+	 * Has the server end a session of db-budget's own once it has been idle for long, with the
+	 * locks it holds. Servers that cannot be told so leave the session as it is.
+	 * @param connection the session's connection
+	 * @param idle how long the session may be idle
+	 * @throws SQLException if the server cannot be told
+	 */
+	void endIdleSessionAfter(Connection connection, Duration idle) throws SQLException;
+
+	/**
 	 * The members of a fleet, see {@link PostgreSqlFleetMembership#members(Connection, int)}.
 	 * @param connection any connection to the group's database
 	 * @param groupKey the group's key

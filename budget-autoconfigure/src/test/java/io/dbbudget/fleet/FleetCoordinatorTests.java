@@ -9,10 +9,13 @@ import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 import javax.sql.DataSource;
 
@@ -145,6 +148,97 @@ class FleetCoordinatorTests {
 	}
 
 	@Test
+	void aTurnWaitLongerThanTheReadTimeoutOfTheConnectionsKeepsTheSession() throws Exception {
+		// Half of 8 s to wait for the turn, on connections whose reads time out after 1 s
+		FleetSettings settings = new FleetSettings("coordinator-long-turns", Duration.ofSeconds(8), true);
+		PGSimpleDataSource dataSource = (PGSimpleDataSource) dataSource();
+		dataSource.setSocketTimeout(1);
+		RecordingListener listener = new RecordingListener();
+		FleetCoordinator coordinator = new FleetCoordinator(settings, dataSource, listener);
+		try (Connection other = database.openConnection();
+				PreparedStatement hold = other.prepareStatement("SELECT pg_advisory_lock(?)");
+				PreparedStatement release = other.prepareStatement("SELECT pg_advisory_unlock(?)")) {
+			long turn = ((long) PostgreSqlFleetMembership.groupKey(settings.group()) << 32) | 0xFFFFFFFFL;
+			hold.setLong(1, turn);
+			hold.execute();
+			coordinator.start();
+			await().until(() -> slotHolders(settings.group()).size() == 1);
+			List<Integer> holder = slotHolders(settings.group());
+			// Another member holds the turn for 2 s of the 4 s this member waits for it
+			Thread.sleep(2000);
+			release.setLong(1, turn);
+			release.execute();
+			await().atMost(Duration.ofSeconds(3)).until(() -> !listener.seen.isEmpty());
+			assertThat(slotHolders(settings.group())).isEqualTo(holder);
+			assertThat(listener.lost).hasValue(0);
+		}
+		finally {
+			coordinator.close();
+		}
+	}
+
+	@Test
+	void theServerEndsTheSessionOfAMemberPausedWhileItHoldsTheTurn() throws Exception {
+		FleetSettings settings = new FleetSettings("coordinator-paused", Duration.ofMillis(200), true);
+		CountDownLatch woken = new CountDownLatch(1);
+		CountDownLatch pausing = new CountDownLatch(1);
+		AtomicBoolean pause = new AtomicBoolean();
+		RecordingListener paused = new RecordingListener() {
+
+			@Override
+			public MemberState membersSeen(int slot, List<FleetMember> members) {
+				if (pause.get()) {
+					// Inside the turn, as a stopped process or a frozen virtual machine would be
+					pausing.countDown();
+					try {
+						woken.await(30, TimeUnit.SECONDS);
+					}
+					catch (InterruptedException ex) {
+						Thread.currentThread().interrupt();
+					}
+				}
+				return super.membersSeen(slot, members);
+			}
+
+		};
+		FleetCoordinator first = new FleetCoordinator(settings, dataSource(), paused);
+		RecordingListener listener = new RecordingListener();
+		FleetCoordinator second = new FleetCoordinator(settings, dataSource(), listener);
+		try {
+			first.start();
+			await().until(() -> !paused.seen.isEmpty());
+			List<Integer> pausedSession = slotHolders(settings.group());
+			pause.set(true);
+			assertThat(pausing.await(5, TimeUnit.SECONDS)).isTrue();
+			second.start();
+			// Without a bound the turn stays held for as long as the pause lasts: 30 s here
+			await().atMost(Duration.ofSeconds(20)).until(() -> !listener.seen.isEmpty());
+			assertThat(slotHolders(settings.group())).doesNotContainAnyElementsOf(pausedSession);
+		}
+		finally {
+			woken.countDown();
+			first.close();
+			second.close();
+		}
+	}
+
+	// The sessions that hold a slot of the group
+	private static List<Integer> slotHolders(String group) throws SQLException {
+		try (Connection admin = database.adminConnection();
+				PreparedStatement statement = admin.prepareStatement("SELECT pid FROM pg_locks WHERE locktype = "
+						+ "'advisory' AND granted AND objsubid = 2 AND classid::bigint = ? ORDER BY pid")) {
+			statement.setLong(1, PostgreSqlFleetMembership.groupKey(group));
+			List<Integer> pids = new ArrayList<>();
+			try (ResultSet result = statement.executeQuery()) {
+				while (result.next()) {
+					pids.add(result.getInt(1));
+				}
+			}
+			return pids;
+		}
+	}
+
+	@Test
 	void anErrorInAPeriodicTaskKeepsTheScheduleAlive() {
 		AtomicInteger runs = new AtomicInteger();
 		ScheduledExecutorService executor = BackgroundScheduler.create("test");
@@ -194,9 +288,11 @@ class FleetCoordinatorTests {
 		}
 	}
 
-	static final class RecordingListener implements FleetCoordinator.Listener {
+	static class RecordingListener implements FleetCoordinator.Listener {
 
 		final List<List<FleetMember>> seen = new CopyOnWriteArrayList<>();
+
+		final AtomicInteger lost = new AtomicInteger();
 
 		@Override
 		public MemberState membersSeen(int slot, List<FleetMember> members) {
@@ -206,6 +302,7 @@ class FleetCoordinatorTests {
 
 		@Override
 		public void coordinationLost() {
+			this.lost.incrementAndGet();
 		}
 
 		@Override

@@ -2,6 +2,7 @@ package io.dbbudget.server.mysql;
 
 import java.sql.Connection;
 import java.sql.SQLException;
+import java.sql.Statement;
 import java.time.Duration;
 import java.util.List;
 import java.util.OptionalInt;
@@ -83,6 +84,13 @@ public final class MySqlDialect implements ServerDialect {
 	@Override
 	public OptionalInt joinFleet(Connection connection, int groupKey) throws SQLException {
 		return MySqlFleetMembership.join(connection, groupKey);
+	}
+
+	@Override
+	public void endIdleSessionAfter(Connection connection, Duration idle) throws SQLException {
+		try (Statement statement = connection.createStatement()) {
+			statement.execute("SET SESSION wait_timeout = " + Math.max(1, idle.toSeconds()));
+		}
 	}
 
 	@Override

@@ -1,6 +1,7 @@
 package io.dbbudget.server.postgresql;
 
 import java.sql.Connection;
+import java.sql.PreparedStatement;
 import java.sql.SQLException;
 import java.time.Duration;
 import java.util.List;
@@ -94,6 +95,19 @@ public final class PostgreSqlDialect implements ServerDialect {
 	@Override
 	public OptionalInt joinFleet(Connection connection, int groupKey) throws SQLException {
 		return PostgreSqlFleetMembership.join(connection, groupKey);
+	}
+
+	@Override
+	public void endIdleSessionAfter(Connection connection, Duration idle) throws SQLException {
+		// idle_session_timeout came with PostgreSQL 14
+		if (connection.getMetaData().getDatabaseMajorVersion() < 14) {
+			return;
+		}
+		try (PreparedStatement statement = connection
+			.prepareStatement("SELECT set_config('idle_session_timeout', ?, false)")) {
+			statement.setString(1, Math.max(1, idle.toMillis()) + "ms");
+			statement.execute();
+		}
 	}
 
 	@Override
