@@ -18,7 +18,7 @@
 #   full      the heartbeat as the library runs it
 #   nojoin    the same transaction, reading pg_locks without the pg_stat_activity join
 #   locks     the pg_locks read alone (no transaction, no turn, no publish)
-#   leader    the change proposed in docs/BENCHMARKS.md: every member publishes, one member (client
+#   leader    the change proposed in docs/benchmarks/coordination-scale.md: every member publishes, one member (client
 #             0) also reads for all, no turn (not in the default plan)
 #   reader<g> the heartbeat as the library runs it since issue 18: the turn is a session-level lock
 #             (with a try for the reader lock), one member (client 0, the reader) reads for all and

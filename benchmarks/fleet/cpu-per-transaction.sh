@@ -5,7 +5,7 @@
 # asks 50, lowered to 7) and hand-tuned (pool 7, starter disabled) in pairs, order alternating.
 # Throughput is bound by the 7 connections and so the same for both; what can differ is the
 # JVM's own CPU time (utime + stime from /proc/<pid>/stat) per transaction, measured over 10 s in
-# the middle of each window. docs/BENCHMARKS.md ("A: db-budget vs hand-tuned") has the figures.
+# the middle of each window. docs/benchmarks/fleet.md ("A: db-budget vs hand-tuned") has the figures.
 #
 # Usage (from the repository root):   benchmarks/fleet/cpu-per-transaction.sh
 #   PAIRS=8             pairs of runs

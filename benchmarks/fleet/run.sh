@@ -3,8 +3,8 @@
 # Fleet benchmark of db-budget: N instances of one Spring Boot application (separate JVMs)
 # against one private PostgreSQL 15 server, four pool configurations back to back, plus a
 # single instance next to pgbench; and, as scenario "mariadb", 4 instances against a private
-# MariaDB server (plain pools of 20, hand-tuned pools, the starter). Writes docs/BENCHMARKS.md
-# ("Fleet benchmark", "MariaDB fleet")'s tables and chart inputs:
+# MariaDB server (plain pools of 20, hand-tuned pools, the starter). Writes the tables and chart inputs
+# of docs/benchmarks/fleet.md and docs/benchmarks/mariadb-fleet.md:
 #
 #   docs/fleet/results.md     the tables, generated
 #   docs/fleet/results.json   every figure, generated
@@ -21,7 +21,7 @@
 #   FLEET_ROUNDS=2            rounds of every fleet configuration; even rounds run them in reverse
 #                             order, so that neither order nor drift favours one (the report adds rounds up)
 #   FLEET_A_INSTANCES=5       instances in scenario A (4 x 10 Boot-default pools on 37 usable slots
-#                             overcommit without a single failure, see docs/BENCHMARKS.md)
+#                             overcommit without a single failure, see docs/benchmarks/fleet.md)
 #   FLEET_SINGLE_THREADS=200  client threads of the single instance
 #   FLEET_SINGLE_FEW_THREADS=20   client threads of its second, diagnostic run (0: none)
 #   FLEET_SKIP_INSTALL=1      do not `mvn install` the root project first

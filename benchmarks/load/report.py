@@ -1,4 +1,4 @@
-"""Medians and ratios of benchmarks/load/run.sh's runs, as the Markdown of docs/BENCHMARKS.md."""
+"""Medians and ratios of benchmarks/load/run.sh's runs, as the Markdown of docs/benchmarks/oversubscription.md."""
 import json
 import statistics
 import sys

@@ -4,7 +4,7 @@
 # against the starter's DataSource (retry + admission gate) around the same kind of pool, in
 # alternating order in the same run, next to pgbench on the same server. Each thread loops over
 # getConnection(), one primary-key SELECT on pgbench_accounts, close(). Prints the table of
-# docs/BENCHMARKS.md ("Oversubscription") with medians over the rounds and ratios.
+# docs/benchmarks/oversubscription.md with medians over the rounds and ratios.
 #
 # Usage (from the repository root):   benchmarks/load/run.sh
 #
