@@ -387,8 +387,9 @@ public class DbBudgetProperties {
 	public static class Retry {
 
 		/**
-		 * Whether to retry connection acquisition on transient failures: pool timeout, too
-		 * many connections, server shutting down or starting, connection failure.
+		 * Whether to retry connection acquisition on transient failures: too many
+		 * connections, server shutting down or starting, connection failure, pool timeout
+		 * while the pool cannot open connections.
 		 */
 		private boolean enabled = true;
 

@@ -12,7 +12,7 @@ import org.jspecify.annotations.Nullable;
  * operator has paused a database. It does not help where the settings are wrong, nor after
  * {@code query_wait_timeout}: that client already waited in PgBouncer's queue as long as the
  * operator allowed, and waiting again would hold the caller longer under the very overload
- * that made it wait (the same reason a pool timeout is not retried).
+ * that made it wait (the same reason a pool timeout of a full pool is not retried).
  *
  * @author db-budget team
  */

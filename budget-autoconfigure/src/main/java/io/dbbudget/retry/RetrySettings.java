@@ -1,6 +1,7 @@
 package io.dbbudget.retry;
 
 import java.time.Duration;
+import java.util.function.Predicate;
 
 import io.dbbudget.budget.InvalidBudgetException;
 
@@ -41,12 +42,22 @@ public record RetrySettings(int maxAttempts, Duration initialInterval, double mu
 
 	/**
 	 * The back-off of Spring Framework's retry support, for retries after a first attempt
-	 * that already failed.
+	 * that already failed, retrying what {@link TransientFailures} deems transient.
 	 * @return the policy
 	 */
 	public RetryPolicy retryPolicy() {
+		return retryPolicy(TransientFailures::isTransient);
+	}
+
+	/**
+	 * The back-off of Spring Framework's retry support, for retries after a first attempt
+	 * that already failed.
+	 * @param isTransient which failures to retry
+	 * @return the policy
+	 */
+	public RetryPolicy retryPolicy(Predicate<Throwable> isTransient) {
 		RetryPolicy.Builder builder = RetryPolicy.builder()
-			.predicate(TransientFailures::isTransient)
+			.predicate(isTransient)
 			.maxRetries(this.maxAttempts - 1)
 			.delay(this.initialInterval)
 			.multiplier(this.multiplier)

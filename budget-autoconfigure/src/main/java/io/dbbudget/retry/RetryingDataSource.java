@@ -9,6 +9,7 @@ import java.util.concurrent.atomic.AtomicBoolean;
 import javax.sql.DataSource;
 
 import com.zaxxer.hikari.HikariDataSource;
+import com.zaxxer.hikari.HikariPoolMXBean;
 import io.dbbudget.gate.AdmissionGate;
 import org.apache.commons.logging.Log;
 import org.apache.commons.logging.LogFactory;
@@ -24,10 +25,12 @@ import org.springframework.jdbc.datasource.DelegatingDataSource;
 
 /**
  * A DataSource that retries {@code getConnection()} with back-off while the failure is
- * transient: the server is full, restarting or briefly unreachable, or the pool timed out.
- * With an {@link AdmissionGate}, callers beyond the pool's size wait at the gate, parked,
- * instead of inside the pool. The first attempt is the plain pool call, through the gate when
- * there is one; nothing is allocated for retry unless it fails.
+ * transient: the server is full, restarting or briefly unreachable, or the pool timed out
+ * because it could not open connections. A pool timeout while every connection of a full pool
+ * is in use is overload, and is not retried. With an {@link AdmissionGate}, callers beyond the
+ * pool's size wait at the gate, parked, instead of inside the pool. The first attempt is the
+ * plain pool call, through the gate when there is one; nothing is allocated for retry unless
+ * it fails.
  * {@link #unwrap(Class)} reaches the pool, so Spring Boot's pool metrics and health still find
  * it.
  *
@@ -86,7 +89,7 @@ public class RetryingDataSource extends DelegatingDataSource implements Closeabl
 		this.admissionGate = admissionGate;
 		this.maxAttempts = (settings != null) ? settings.maxAttempts() : 1;
 		this.longestWait = (settings != null) ? settings.longestWait(connectionTimeout) : connectionTimeout;
-		this.retryTemplate = (settings != null) ? new RetryTemplate(settings.retryPolicy()) : null;
+		this.retryTemplate = (settings != null) ? new RetryTemplate(settings.retryPolicy(this::isTransient)) : null;
 		if (this.retryTemplate != null) {
 			this.retryTemplate.setRetryListener(new CountingListener());
 		}
@@ -169,7 +172,7 @@ public class RetryingDataSource extends DelegatingDataSource implements Closeabl
 
 	private Connection retry(SQLException firstFailure, @Nullable String username, @Nullable String password)
 			throws SQLException {
-		String reason = TransientFailures.reason(firstFailure);
+		String reason = reason(firstFailure);
 		RetryTemplate retryTemplate = this.retryTemplate;
 		if (reason == null || retryTemplate == null || Thread.currentThread().isInterrupted()) {
 			this.listener.onFailure(this.poolName, TransientFailures.tag(firstFailure));
@@ -200,8 +203,41 @@ public class RetryingDataSource extends DelegatingDataSource implements Closeabl
 		}
 	}
 
+	/**
+	 * Why a failure is worth retrying: what {@link TransientFailures} deems transient, and a
+	 * pool timeout that carries no connection failure while the pool holds fewer connections
+	 * than its maximum.
+	 * @param failure what the pool threw
+	 * @return the reason, or {@code null} to pass the failure on
+	 */
+	private @Nullable String reason(Throwable failure) {
+		String reason = TransientFailures.reason(failure);
+		if (reason == null && TransientFailures.isPoolTimeout(failure) && isBelowMaximum()) {
+			return TransientFailures.POOL_TIMEOUT;
+		}
+		return reason;
+	}
+
+	private boolean isTransient(Throwable failure) {
+		return reason(failure) != null;
+	}
+
+	// Read just after the timeout. A pool below its maximum that had no connection to give
+	// could not open one in time: the server is away, or the pool is still refilling after it
+	// came back (Hikari opens connections one at a time, and forgets the last failure as soon
+	// as one opens), and waiting helps. A full pool whose every connection stayed in use is
+	// overload: a retry adds no connection and holds the caller longer.
+	private boolean isBelowMaximum() {
+		if (this.pool instanceof HikariDataSource hikari && !hikari.isClosed()) {
+			HikariPoolMXBean state = hikari.getHikariPoolMXBean();
+			return state != null && state.getTotalConnections() < hikari.getMaximumPoolSize();
+		}
+		return false;
+	}
+
 	private static String describe(String reason) {
 		return switch (reason) {
+			case TransientFailures.POOL_TIMEOUT -> "pool timeout, the pool cannot open connections";
 			case "53300" -> "53300 too many clients";
 			case "57P01", "57P02", "57P03" -> reason + " server shutting down or starting";
 			case "08001", "08006" -> reason + " cannot connect";

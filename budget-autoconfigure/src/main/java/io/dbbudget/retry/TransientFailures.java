@@ -11,17 +11,23 @@ import org.jspecify.annotations.Nullable;
  * server (PostgreSQL, MySQL or MariaDB) or PgBouncer is full, restarting or briefly
  * unreachable. Permanent: wrong credentials,
  * unknown database, a host name that does not resolve, a TLS certificate or host name that
- * does not verify, and a pool timeout of the pool's own: every connection stayed in use for
- * the whole {@code connection-timeout}, and retrying would hold callers longer under the
- * overload that made them wait.
+ * does not verify.
+ * <p>
+ * A pool timeout that carries no connection failure ({@link #isPoolTimeout}) is neither by
+ * itself: the pool had no connection to give, and only the pool's state says why. If the pool
+ * held fewer connections than its maximum, it could not open one (the server away, or the
+ * pool still refilling after it came back), and {@link RetryingDataSource} retries it. If every
+ * connection of a full pool stayed in use for the whole {@code connection-timeout}, that is
+ * overload, and retrying would hold callers longer under the overload that made them wait.
  *
  * @author db-budget team
  */
 public final class TransientFailures {
 
 	/**
-	 * The reason given for a pool timeout that carries no SQLSTATE: every connection stayed in
-	 * use. A failure, never retried.
+	 * The reason given for a pool timeout that carries no connection failure: retried while the
+	 * pool holds fewer connections than its maximum, a failure when every connection of a full
+	 * pool stayed in use.
 	 */
 	public static final String POOL_TIMEOUT = "pool-timeout";
 
@@ -40,7 +46,7 @@ public final class TransientFailures {
 	 * (see {@link MySqlErrors}), the kind of a transient PgBouncer error, or {@code null} if the
 	 * failure is permanent: wrong password, unknown database, missing privilege, a
 	 * configuration error behind an {@code 08001} or {@code 08006}, a pool timeout without a
-	 * connection failure, an interrupt, anything else
+	 * connection failure (see {@link #isPoolTimeout}), an interrupt, anything else
 	 */
 	public static @Nullable String reason(Throwable failure) {
 		if (isInterrupt(failure) || ConnectConfigurationErrors.find(failure) != null) {
@@ -104,14 +110,23 @@ public final class TransientFailures {
 		return "other";
 	}
 
-	private static boolean isPoolTimeout(Throwable failure) {
-		// Hikari's pool timeout, when no connection attempt failed for a reason of its own, also
-		// when another exception wraps it
+	/**
+	 * Whether a failure is Hikari's pool timeout that carries no connection failure, also when
+	 * another exception wraps it. Hikari gives its timeout the pool's last connection failure
+	 * as its cause, and clears that failure when a connection opens: no cause means that no
+	 * attempt failed since, either because every connection was in use or because the pool
+	 * was still opening connections (an attempt running, or the pool refilling).
+	 * @param failure what {@code getConnection()} threw
+	 * @return whether it is such a timeout
+	 */
+	static boolean isPoolTimeout(Throwable failure) {
 		Throwable root = failure;
 		for (Throwable cause = next(failure); cause != null; cause = next(cause)) {
 			root = cause;
 		}
-		return root instanceof SQLTransientConnectionException;
+		// Without a cause, Hikari's timeout has no SQLSTATE either; a driver's own transient
+		// connection error has one, and is classified by it
+		return root instanceof SQLTransientConnectionException && ((SQLException) root).getSQLState() == null;
 	}
 
 	private static boolean isInterrupt(Throwable failure) {

@@ -52,11 +52,20 @@ class TransientFailuresTests {
 	}
 
 	@Test
-	void poolTimeoutWithoutAConnectionFailureIsPermanentAndTaggedAsSuch() {
-		// Every connection stayed in use for the whole connection-timeout: overload, not an outage
+	void poolTimeoutWithoutAConnectionFailureIsLeftToThePoolsStateAndTaggedAsSuch() {
+		// No reason of its own: RetryingDataSource retries it only while the pool holds fewer
+		// connections than its maximum (PoolTimeoutRetryTests)
 		SQLException timeout = new SQLTransientConnectionException("HikariPool-1 - Connection is not available");
 		assertThat(TransientFailures.reason(timeout)).isNull();
+		assertThat(TransientFailures.isPoolTimeout(timeout)).isTrue();
 		assertThat(TransientFailures.tag(timeout)).isEqualTo(TransientFailures.POOL_TIMEOUT);
+	}
+
+	@Test
+	void driversOwnTransientConnectionErrorWithAStateIsNoPoolTimeout() {
+		SQLException failure = new SQLTransientConnectionException("connection rejected", "08004");
+		assertThat(TransientFailures.isPoolTimeout(failure)).isFalse();
+		assertThat(TransientFailures.tag(failure)).isEqualTo("08004");
 	}
 
 	@Test
