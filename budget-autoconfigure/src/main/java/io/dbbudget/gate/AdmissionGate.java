@@ -15,6 +15,8 @@ import com.zaxxer.hikari.HikariDataSource;
 import com.zaxxer.hikari.HikariPoolMXBean;
 import com.zaxxer.hikari.pool.HikariPool;
 import io.dbbudget.scheduling.BackgroundScheduler;
+import org.apache.commons.logging.Log;
+import org.apache.commons.logging.LogFactory;
 
 /**
  * Lets at most twice as many callers into a Hikari pool as the pool has connections, and
@@ -46,7 +48,12 @@ public final class AdmissionGate {
 	private static final AtomicIntegerFieldUpdater<AdmissionGate> LIMIT = AtomicIntegerFieldUpdater
 		.newUpdater(AdmissionGate.class, "limit");
 
+	private static final Log logger = LogFactory.getLog(AdmissionGate.class);
+
 	private static final long RESIZE_CHECK_NANOS = TimeUnit.MILLISECONDS.toNanos(50);
+
+	// Longer than any close takes between Hikari's return and the permit's
+	private static final long LEAK_EVIDENCE_NANOS = TimeUnit.SECONDS.toNanos(1);
 
 	// One daemon thread for every gate of the JVM; it has work only while callers wait
 	private static final ScheduledExecutorService SIZE_WATCH = BackgroundScheduler
@@ -65,6 +72,12 @@ public final class AdmissionGate {
 	private final LongAdder waitNanos = new LongAdder();
 
 	private volatile int limit;
+
+	// Confined to the watching thread: since when permits have been held by connections the
+	// pool has taken back, or 0
+	private long leakSeenSince;
+
+	private boolean leakReported;
 
 	/**
 	 * Create a gate in front of a pool, with as many permits as the pool's maximum size.
@@ -162,6 +175,7 @@ public final class AdmissionGate {
 	private void lookAtPoolSize() {
 		try {
 			followPoolSize();
+			lookForLeakedPermits();
 		}
 		finally {
 			// Cleared before the count is read, and a new waiter counts itself before it tries to
@@ -170,6 +184,37 @@ public final class AdmissionGate {
 			if (this.waitingToWatchFor.get() > 0) {
 				watchPoolSize();
 			}
+		}
+	}
+
+	/**
+	 * A connection closed through another handle on Hikari's connection, such as
+	 * {@code Statement.getConnection().close()}, is back in the pool while its wrapper keeps its
+	 * permit. Nothing else can see that happen: callers then wait at the gate for connections
+	 * that are idle in the pool. While callers wait, more permits held than the pool has
+	 * connections out (beside those beyond the permits) for a second is that, and is said once.
+	 */
+	private void lookForLeakedPermits() {
+		if (this.leakReported || !(this.pool.getHikariPoolMXBean() instanceof HikariPool hikari)) {
+			return;
+		}
+		int held = this.limit - Math.max(0, this.permits.available());
+		int leaked = held - (hikari.getActiveConnections() - this.permits.beyond());
+		long now = System.nanoTime();
+		if (leaked <= 0) {
+			this.leakSeenSince = 0;
+		}
+		else if (this.leakSeenSince == 0) {
+			this.leakSeenSince = now;
+		}
+		else if (now - this.leakSeenSince >= LEAK_EVIDENCE_NANOS) {
+			this.leakReported = true;
+			logger.warn("db-budget: pool '" + this.pool.getPoolName() + "': " + leaked + " of the admission gate's "
+					+ this.limit + " permits are held by connections the pool has already taken back, so callers wait "
+					+ "at the gate while connections sit idle in the pool. A connection was closed through another "
+					+ "handle on it (Statement.getConnection(), ResultSet.getStatement().getConnection()) instead of "
+					+ "the one getConnection() returned: close that one, or turn the gate off with "
+					+ "db.budget.admission.enabled=false");
 		}
 	}
 
@@ -208,6 +253,10 @@ public final class AdmissionGate {
 		if (maximum != current && LIMIT.compareAndSet(this, current, maximum)) {
 			this.permits.resize(maximum - current);
 		}
+	}
+
+	void evict(Connection connection) {
+		this.pool.evictConnection(connection);
 	}
 
 	void release(boolean beyondPermits) {

@@ -2,6 +2,7 @@ package io.dbbudget.gate;
 
 import java.sql.Connection;
 import java.sql.SQLException;
+import java.util.concurrent.Executor;
 import java.util.concurrent.atomic.AtomicIntegerFieldUpdater;
 
 /**
@@ -10,7 +11,9 @@ import java.util.concurrent.atomic.AtomicIntegerFieldUpdater;
  * returns it once.
  * <p>
  * A connection that is never closed keeps its permit, as it keeps its pool connection: the
- * pool's leak detection still sees the connection, which is Hikari's own underneath.
+ * pool's leak detection still sees the connection, which is Hikari's own underneath. One closed
+ * through another handle on Hikari's connection ({@code Statement.getConnection()}) is back in
+ * the pool and keeps its permit: the gate says so once (see {@link AdmissionGate}).
  *
  * @author db-budget team
  */
@@ -49,6 +52,26 @@ final class GatedConnection extends ConnectionDelegate {
 			finally {
 				// After the pool has the connection back, so that the caller let in finds it
 				this.gate.release(open == BEYOND_PERMITS);
+			}
+		}
+	}
+
+	// An aborted connection is closed as far as the application is concerned: its permit comes
+	// back, and the pool drops it (returned, it would hand the dead connection out again)
+	@Override
+	public void abort(Executor executor) throws SQLException {
+		int open = this.state;
+		if (open != CLOSED && STATE.compareAndSet(this, open, CLOSED)) {
+			try {
+				this.delegate.abort(executor);
+			}
+			finally {
+				try {
+					this.gate.evict(this.delegate);
+				}
+				finally {
+					this.gate.release(open == BEYOND_PERMITS);
+				}
 			}
 		}
 	}

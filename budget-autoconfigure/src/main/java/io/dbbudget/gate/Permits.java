@@ -67,6 +67,14 @@ final class Permits extends AbstractQueuedSynchronizer {
 	}
 
 	/**
+	 * Callers in the pool beyond the permits now.
+	 * @return the count
+	 */
+	int beyond() {
+		return this.beyond.get();
+	}
+
+	/**
 	 * Ends a caller's stay beyond the permits.
 	 */
 	void leaveBeyond() {

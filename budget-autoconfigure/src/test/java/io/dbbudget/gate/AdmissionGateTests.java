@@ -3,6 +3,7 @@ package io.dbbudget.gate;
 import java.sql.Connection;
 import java.sql.SQLException;
 import java.sql.SQLTransientConnectionException;
+import java.sql.Statement;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -304,6 +305,40 @@ class AdmissionGateTests {
 			assertThat(connection.unwrap(PGConnection.class)).isNotNull();
 			assertThat(connection.unwrap(Connection.class)).isSameAs(connection);
 		}
+	}
+
+	@Test
+	void anAbortedConnectionGivesItsPermitBack() throws Exception {
+		start(1, 2000);
+		Connection aborted = this.dataSource.getConnection();
+		aborted.abort(Runnable::run);
+		assertThat(aborted.isClosed()).isTrue();
+		assertThat(this.gate.getAvailable()).isOne();
+		// Hikari took the broken connection back and opens another for the next caller
+		try (Connection next = this.dataSource.getConnection();
+				Statement statement = next.createStatement()) {
+			assertThat(statement.execute("SELECT 1")).isTrue();
+		}
+		assertThat(this.gate.getAvailable()).isOne();
+		assertThat(this.listener.failures).isEmpty();
+	}
+
+	@Test
+	void aConnectionClosedThroughItsStatementKeepsItsPermitAndTheGateSaysSoOnce(CapturedOutput output)
+			throws Exception {
+		start(1, 3000);
+		Connection leaked = this.dataSource.getConnection();
+		leaked.createStatement().getConnection().close();
+		// The pool has the connection back: a caller beyond the permits takes it there
+		hold(1);
+		Future<Connection> atTheGate = this.callers.submit(this::connect);
+		await().atMost(Duration.ofSeconds(5)).until(() -> this.gate.getWaiting() == 1);
+		await().atMost(Duration.ofSeconds(3))
+			.untilAsserted(() -> assertThat(output.getOut()).containsOnlyOnce("1 of the admission gate's 1 permits are "
+					+ "held by connections the pool has already taken back"));
+		this.held.remove(0).close();
+		leaked.close();
+		this.held.add(atTheGate.get(5, TimeUnit.SECONDS));
 	}
 
 	private void start(int size, long connectionTimeoutMillis) throws SQLException {
