@@ -20,6 +20,7 @@ import io.dbbudget.server.EndedSessionStates;
 import io.dbbudget.server.IdleSessionTermination;
 import io.dbbudget.server.ServerActivity;
 import io.dbbudget.server.ServerDialect;
+import io.dbbudget.server.SparedSessions;
 import org.jspecify.annotations.Nullable;
 
 /**
@@ -86,9 +87,9 @@ public final class PostgreSqlDialect implements ServerDialect {
 	}
 
 	@Override
-	public IdleSessionTermination terminateIdleSessions(Connection connection, Duration idleLongerThan)
-			throws SQLException {
-		return IdleSessionTerminator.terminate(connection, idleLongerThan);
+	public IdleSessionTermination terminateIdleSessions(Connection connection, Duration idleLongerThan,
+			SparedSessions spared) throws SQLException {
+		return IdleSessionTerminator.terminate(connection, idleLongerThan, spared);
 	}
 
 	@Override
