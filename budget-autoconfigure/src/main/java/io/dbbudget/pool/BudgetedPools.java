@@ -373,6 +373,25 @@ public class BudgetedPools implements AutoCloseable {
 	}
 
 	/**
+	 * The server sessions of every connection the pools hold now, in use or idle, so that
+	 * they are never ended from the server side.
+	 * @return the sessions' ids (PostgreSQL backend pids, MySQL and MariaDB connection ids), or
+	 * {@code null} if those of some pool cannot be known
+	 * @see PooledSessions
+	 */
+	public @Nullable Set<Long> getSessionIds() {
+		Set<Long> ids = new HashSet<>();
+		for (BudgetedPool pool : getPools()) {
+			Set<Long> sessions = PooledSessions.of(pool.dataSource());
+			if (sessions == null) {
+				return null;
+			}
+			ids.addAll(sessions);
+		}
+		return ids;
+	}
+
+	/**
 	 * The plan in a few readable lines: each server's numbers and their source, the
 	 * arithmetic and each pool's requested and applied size.
 	 * @return the plan

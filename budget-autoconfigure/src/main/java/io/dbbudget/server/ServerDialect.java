@@ -99,11 +99,12 @@ public interface ServerDialect {
 	 * Ends the application's own sessions idle longer than the age.
 	 * @param connection a connection of the application
 	 * @param idleLongerThan the age
-	 * @return what was ended
+	 * @param spared the sessions to leave alone, however idle the server shows them
+	 * @return what was ended, or why nothing was looked for
 	 * @throws SQLException if the server cannot be asked
 	 */
-	IdleSessionTermination terminateIdleSessions(Connection connection, Duration idleLongerThan)
-			throws SQLException;
+	IdleSessionTermination terminateIdleSessions(Connection connection, Duration idleLongerThan,
+			SparedSessions spared) throws SQLException;
 
 	/**
 	 * Joins a fleet, see {@link PostgreSqlFleetMembership#join(Connection, int)}.

@@ -4,6 +4,7 @@ import java.sql.Connection;
 import java.sql.SQLException;
 import java.time.Duration;
 import java.util.Properties;
+import java.util.Set;
 
 import io.dbbudget.fleet.FleetView;
 import io.dbbudget.fleet.MemberState;
@@ -71,7 +72,8 @@ class ServerDialectOnMariaDbTests {
 				.contains("@@max_connections");
 			assertThat(dialect.readActivity(connection).connections()).isPositive();
 			assertThat(dialect.endedSessionStates()).isSameAs(EndedSessionStates.MYSQL);
-			assertThat(dialect.terminateIdleSessions(connection, Duration.ofMinutes(5)).terminated()).isEmpty();
+			assertThat(dialect.terminateIdleSessions(connection, Duration.ofMinutes(5), new SparedSessions(Set.of(), null))
+				.terminated()).isEmpty();
 			int group = PostgreSqlFleetMembership.groupKey("dialect");
 			assertThat(dialect.joinFleet(connection, group)).hasValue(0);
 			assertThat(dialect.fleetMembers(connection, group)).hasSize(1);

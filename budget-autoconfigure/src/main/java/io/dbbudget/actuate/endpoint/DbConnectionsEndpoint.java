@@ -7,6 +7,7 @@ import java.time.Instant;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 
 import com.zaxxer.hikari.HikariDataSource;
 import io.dbbudget.advisor.Advice;
@@ -17,6 +18,7 @@ import io.dbbudget.budget.InvalidBudgetException;
 import io.dbbudget.budget.PoolPlan;
 import io.dbbudget.budget.ServerLimits;
 import io.dbbudget.fleet.FleetCoordinator.FleetState;
+import io.dbbudget.fleet.PostgreSqlFleetMembership;
 import io.dbbudget.gate.AdmissionGate;
 import io.dbbudget.gate.AdmissionGates;
 import io.dbbudget.pool.BudgetedPools.BudgetedPool;
@@ -31,6 +33,7 @@ import io.dbbudget.server.ServerActivity;
 import io.dbbudget.server.ServerActivityMonitor;
 import io.dbbudget.server.ServerDialect;
 import io.dbbudget.server.ServerSample;
+import io.dbbudget.server.SparedSessions;
 import io.dbbudget.server.UtilizationLevel;
 import io.dbbudget.server.UtilizationThresholds;
 import org.jspecify.annotations.Nullable;
@@ -142,7 +145,9 @@ public class DbConnectionsEndpoint {
 	/**
 	 * Closes the idle connections of every pool now, and ends this application's server
 	 * sessions that have been idle longer than {@code db.budget.idle-session-age}.
-	 * Connections in use, and other applications' sessions, are left alone.
+	 * Connections in use, the sessions of every connection of this instance's pools, and other
+	 * applications' sessions, are left alone; where the server does not show which sessions are
+	 * this application's, none is ended and {@code server.skipped} says why.
 	 * @param operation {@value #CLOSE_IDLE}
 	 * @return what was closed
 	 * @throws InvalidEndpointRequestException if the operation is not {@value #CLOSE_IDLE}
@@ -225,7 +230,17 @@ public class DbConnectionsEndpoint {
 					return IdleSessionTermination.skipped(this.idleSessionAge,
 							"the pool's database is neither PostgreSQL nor MySQL/MariaDB");
 				}
-				return dialect.terminateIdleSessions(connection, this.idleSessionAge);
+				// Read last, just before the server is asked: a connection the pools open after
+				// this is younger than the age, unless the age is shorter than one query
+				Set<Long> pooled = this.budgetedPools.getSessionIds();
+				if (pooled == null) {
+					return IdleSessionTermination.skipped(this.idleSessionAge, "the server sessions of this instance's "
+							+ "pooled connections cannot be known (this HikariCP version or the pools' driver hides "
+							+ "them), so the sessions of connections in use cannot be told from idle ones");
+				}
+				FleetState fleet = this.budgetedPools.getFleet();
+				return dialect.terminateIdleSessions(connection, this.idleSessionAge, new SparedSessions(pooled,
+						(fleet != null) ? PostgreSqlFleetMembership.groupKey(fleet.group()) : null));
 			}
 		}
 		catch (SQLException ex) {

@@ -18,6 +18,7 @@ import io.dbbudget.server.EndedSessionStates;
 import io.dbbudget.server.IdleSessionTermination;
 import io.dbbudget.server.ServerActivity;
 import io.dbbudget.server.ServerDialect;
+import io.dbbudget.server.SparedSessions;
 import org.jspecify.annotations.Nullable;
 
 /**
@@ -76,9 +77,9 @@ public final class MySqlDialect implements ServerDialect {
 	}
 
 	@Override
-	public IdleSessionTermination terminateIdleSessions(Connection connection, Duration idleLongerThan)
-			throws SQLException {
-		return MySqlIdleSessionTerminator.terminate(connection, idleLongerThan);
+	public IdleSessionTermination terminateIdleSessions(Connection connection, Duration idleLongerThan,
+			SparedSessions spared) throws SQLException {
+		return MySqlIdleSessionTerminator.terminate(connection, idleLongerThan, spared);
 	}
 
 	@Override

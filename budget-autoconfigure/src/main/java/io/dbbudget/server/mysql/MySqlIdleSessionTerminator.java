@@ -8,25 +8,43 @@ import java.sql.Statement;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.HashSet;
 import java.util.List;
+import java.util.Set;
 
+import io.dbbudget.fleet.MySqlFleetMembership;
 import io.dbbudget.server.IdleSessionTermination.TerminatedSession;
 import io.dbbudget.server.IdleSessionTermination;
+import io.dbbudget.server.SparedSessions;
 import org.jspecify.annotations.Nullable;
 
 /**
  * Ends this application's MySQL or MariaDB threads that have slept for long, with
- * {@code KILL CONNECTION}: those of the same user as the connection it runs on, in
- * {@code Sleep} (running nothing) longer than the age, and, where the server shows the
- * {@code program_name} attribute ({@code performance_schema} on), with the same program name.
- * Threads running a statement, threads of any other user and, where the name is shown, of any
- * other program are never touched. An account may kill its own threads, so no privilege is
- * needed.
+ * {@code KILL CONNECTION}: those of the same user and the same {@code program_name} attribute
+ * as the connection it runs on, in {@code Sleep} (running nothing) longer than the age. Threads
+ * running a statement, threads of any other user or program, the threads of this instance's
+ * pooled connections (the server shows a connection that the application holds between two
+ * statements in autocommit as {@code Sleep}, as it shows one waiting in the pool) and the
+ * threads holding the named locks of the caller's fleet ({@link MySqlFleetMembership}) are
+ * never touched. An account may kill its own threads, so no privilege is needed.
+ * <p>
+ * The program name is the only thing that tells this application's threads from other
+ * clients' threads of the same user, and the server shows it only while
+ * {@code performance_schema} is on (MySQL's default, not MariaDB's): where it cannot be read
+ * back, nothing is looked for, as on PostgreSQL for an application without a name of its own.
  * <p>
  * Where the account may read {@code information_schema.INNODB_TRX} ({@code PROCESS}), threads
  * inside a transaction are spared too; an account without it cannot see whether a sleeping
  * thread holds a transaction open, and such a thread, idle past the age, is ended (its
- * transaction rolls back).
+ * transaction rolls back). Named locks other than the fleet's cannot be seen either: without
+ * privileges MariaDB shows none ({@code performance_schema.metadata_locks} needs
+ * {@code SELECT} on it, {@code METADATA_LOCK_INFO} a plugin), so a thread of this program that
+ * holds a lock of its own and sleeps past the age is ended, and its locks are released.
+ * <p>
+ * Each thread is read again just before it is killed, and killed only if it still sleeps
+ * past the age: any statement it ran since the list was read, taking a lock or opening a
+ * transaction included, restarted its sleep. What remains is the one round trip between that
+ * read and the {@code KILL}: a statement the thread starts in it is ended with the thread.
  *
  * @author db-budget team
  */
@@ -37,13 +55,24 @@ public final class MySqlIdleSessionTerminator {
 	private static final String SLEEPING = """
 			SELECT p.ID, p.DB, p.TIME
 			FROM information_schema.PROCESSLIST p
-			LEFT JOIN performance_schema.session_account_connect_attrs a
-			       ON a.PROCESSLIST_ID = p.ID AND a.ATTR_NAME = 'program_name'
+			JOIN performance_schema.session_account_connect_attrs a
+			  ON a.PROCESSLIST_ID = p.ID AND a.ATTR_NAME = 'program_name'
 			WHERE p.USER = ? AND p.COMMAND = 'Sleep' AND p.TIME >= ? AND p.ID <> CONNECTION_ID()
-			  AND (? IS NULL OR a.ATTR_VALUE = ?)""";
+			  AND a.ATTR_VALUE = ?""";
 
 	private static final String NOT_IN_TRANSACTION = """
 			  AND p.ID NOT IN (SELECT t.trx_mysql_thread_id FROM information_schema.INNODB_TRX t)""";
+
+	private static final String STILL_SLEEPING = """
+			SELECT 1 FROM information_schema.PROCESSLIST WHERE ID = ? AND COMMAND = 'Sleep' AND TIME >= ?""";
+
+	// The holders of the fleet's slots, named as MySqlFleetMembership names them; the turn's
+	// lock is held only while its holder runs statements, and a thread that ran one is too
+	// young to be killed
+	private static final String FLEET_LOCK_HOLDERS = """
+			WITH RECURSIVE slots (slot) AS (SELECT 0 UNION ALL SELECT slot + 1 FROM slots WHERE slot < 255)
+			SELECT IS_USED_LOCK(CONCAT('db-budget:', CRC32(CONCAT(DATABASE(), '/', ?)), '/', slot)) AS holder
+			FROM slots""";
 
 	// ER_SPECIFIC_ACCESS_DENIED_ERROR: INNODB_TRX needs PROCESS
 	private static final int ACCESS_DENIED = 1227;
@@ -55,55 +84,62 @@ public final class MySqlIdleSessionTerminator {
 	}
 
 	/**
-	 * Ends the threads of the connection's user (and program, where shown) that have slept
-	 * longer than the given age.
+	 * Ends the threads of the connection's user and program that have slept longer than the
+	 * given age.
 	 * @param connection a connection of the application, whose own thread is spared
 	 * @param idleLongerThan how long a thread must have slept, in whole seconds as the server
 	 * counts them
-	 * @return what was ended
+	 * @param spared the threads to leave alone, however long they sleep, and the fleet whose
+	 * lock holders are spared
+	 * @return what was ended, or why nothing was looked for: where the server does not show the
+	 * program name, this application's threads cannot be told from other clients' threads
 	 * @throws SQLException if the server cannot be asked
 	 */
-	public static IdleSessionTermination terminate(Connection connection, Duration idleLongerThan)
-			throws SQLException {
+	public static IdleSessionTermination terminate(Connection connection, Duration idleLongerThan,
+			SparedSessions spared) throws SQLException {
+		String programName = MySqlApplicationName.read(connection);
+		if (programName == null || programName.isBlank()) {
+			return IdleSessionTermination.skipped(idleLongerThan, "the server does not show the application's "
+					+ "program_name (performance_schema is off, MariaDB's default, or the URL's connectionAttributes "
+					+ "set none), so its threads cannot be told from other clients' threads of the same user: turn "
+					+ "performance_schema on, and set spring.application.name or db.budget.application-name");
+		}
 		String user;
 		try (Statement statement = connection.createStatement(); ResultSet result = statement.executeQuery(USER)) {
 			result.next();
 			user = result.getString(1);
 		}
-		String programName = MySqlApplicationName.read(connection);
+		long seconds = Math.max(1, (idleLongerThan.toMillis() + 999) / 1000);
 		List<SleepingThread> sleeping;
 		try {
-			sleeping = sleeping(connection, user, programName, idleLongerThan, SLEEPING + NOT_IN_TRANSACTION);
+			sleeping = sleeping(connection, user, programName, seconds, SLEEPING + NOT_IN_TRANSACTION);
 		}
 		catch (SQLException ex) {
 			if (ex.getErrorCode() != ACCESS_DENIED) {
 				throw ex;
 			}
-			sleeping = sleeping(connection, user, programName, idleLongerThan, SLEEPING);
+			sleeping = sleeping(connection, user, programName, seconds, SLEEPING);
+		}
+		Set<Long> untouchable = new HashSet<>(spared.sessionIds());
+		if (spared.fleetGroupKey() != null && !sleeping.isEmpty()) {
+			untouchable.addAll(fleetLockHolders(connection, spared.fleetGroupKey()));
 		}
 		List<TerminatedSession> terminated = new ArrayList<>();
 		for (SleepingThread thread : sleeping) {
-			try (Statement statement = connection.createStatement()) {
-				statement.execute("KILL CONNECTION " + thread.id());
+			if (!untouchable.contains(thread.id()) && kill(connection, thread.id(), seconds)) {
 				terminated.add(new TerminatedSession((int) thread.id(), thread.database(), thread.since()));
-			}
-			catch (SQLException ex) {
-				if (ex.getErrorCode() != NO_SUCH_THREAD) {
-					throw ex;
-				}
 			}
 		}
 		return new IdleSessionTermination(programName, user, idleLongerThan, List.copyOf(terminated), null);
 	}
 
-	private static List<SleepingThread> sleeping(Connection connection, String user, @Nullable String programName,
-			Duration idleLongerThan, String sql) throws SQLException {
+	private static List<SleepingThread> sleeping(Connection connection, String user, String programName,
+			long seconds, String sql) throws SQLException {
 		List<SleepingThread> threads = new ArrayList<>();
 		try (PreparedStatement statement = connection.prepareStatement(sql)) {
 			statement.setString(1, user);
-			statement.setLong(2, Math.max(1, (idleLongerThan.toMillis() + 999) / 1000));
+			statement.setLong(2, seconds);
 			statement.setString(3, programName);
-			statement.setString(4, programName);
 			Instant now = Instant.now();
 			try (ResultSet result = statement.executeQuery()) {
 				while (result.next()) {
@@ -113,6 +149,48 @@ public final class MySqlIdleSessionTerminator {
 			}
 		}
 		return threads;
+	}
+
+	private static Set<Long> fleetLockHolders(Connection connection, int groupKey) throws SQLException {
+		Set<Long> holders = new HashSet<>();
+		try (PreparedStatement statement = connection.prepareStatement(FLEET_LOCK_HOLDERS)) {
+			statement.setInt(1, groupKey);
+			try (ResultSet result = statement.executeQuery()) {
+				while (result.next()) {
+					long holder = result.getLong(1);
+					if (!result.wasNull()) {
+						holders.add(holder);
+					}
+				}
+			}
+		}
+		return holders;
+	}
+
+	/**
+	 * Kills a thread if it still sleeps past the age, read as close to the {@code KILL} as two
+	 * statements allow: MySQL has no conditional kill.
+	 */
+	private static boolean kill(Connection connection, long id, long seconds) throws SQLException {
+		try (PreparedStatement still = connection.prepareStatement(STILL_SLEEPING)) {
+			still.setLong(1, id);
+			still.setLong(2, seconds);
+			try (ResultSet result = still.executeQuery()) {
+				if (!result.next()) {
+					return false;
+				}
+			}
+		}
+		try (Statement statement = connection.createStatement()) {
+			statement.execute("KILL CONNECTION " + id);
+			return true;
+		}
+		catch (SQLException ex) {
+			if (ex.getErrorCode() != NO_SUCH_THREAD) {
+				throw ex;
+			}
+			return false;
+		}
 	}
 
 	private record SleepingThread(long id, @Nullable String database, Instant since) {

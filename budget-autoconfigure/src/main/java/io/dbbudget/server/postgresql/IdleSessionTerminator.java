@@ -11,13 +11,17 @@ import java.util.Set;
 
 import io.dbbudget.server.IdleSessionTermination.TerminatedSession;
 import io.dbbudget.server.IdleSessionTermination;
+import io.dbbudget.server.SparedSessions;
 
 /**
  * Ends this application's server sessions that have been idle for long: those with the same
  * {@code application_name} and role as the connection it runs on, outside a transaction,
- * running nothing and holding no advisory lock. Sessions that are active, idle in a
- * transaction or holding an advisory lock, and sessions of any other application or role, are
- * never touched. A role may end its own sessions, so no privilege is needed.
+ * running nothing, holding no advisory lock and not spared by the caller. Sessions that are
+ * active, idle in a transaction or holding an advisory lock, the sessions of this instance's
+ * pooled connections (the server shows a connection that the application holds between two
+ * statements in autocommit as {@code idle}, as it shows one waiting in the pool), and sessions
+ * of any other application or role, are never touched. A role may end its own sessions, so no
+ * privilege is needed.
  *
  * @author db-budget team
  */
@@ -39,7 +43,7 @@ public final class IdleSessionTerminator {
 			FROM pg_stat_activity a
 			WHERE a.application_name = ? AND a.usename = ? AND a.state = 'idle'
 			  AND a.state_change < now() - ? * interval '1 millisecond'
-			  AND a.pid <> pg_backend_pid()
+			  AND a.pid <> pg_backend_pid() AND a.pid <> ALL (?)
 			  AND NOT EXISTS (SELECT 1 FROM pg_locks l WHERE l.pid = a.pid AND l.locktype = 'advisory')""";
 
 	private IdleSessionTerminator() {
@@ -50,12 +54,13 @@ public final class IdleSessionTerminator {
 	 * than the given age.
 	 * @param connection a connection of the application, whose own session is spared
 	 * @param idleLongerThan how long a session must have been idle
+	 * @param spared the sessions to leave alone whatever they show
 	 * @return what was ended, or why nothing was looked for: an application without a name of
 	 * its own cannot tell its sessions from other clients'
 	 * @throws SQLException if the server cannot be asked
 	 */
-	public static IdleSessionTermination terminate(Connection connection, Duration idleLongerThan)
-			throws SQLException {
+	public static IdleSessionTermination terminate(Connection connection, Duration idleLongerThan,
+			SparedSessions spared) throws SQLException {
 		String applicationName;
 		String user;
 		try (PreparedStatement statement = connection.prepareStatement(IDENTITY);
@@ -74,6 +79,7 @@ public final class IdleSessionTerminator {
 			statement.setString(1, applicationName);
 			statement.setString(2, user);
 			statement.setLong(3, idleLongerThan.toMillis());
+			statement.setArray(4, connection.createArrayOf("int8", spared.sessionIds().toArray()));
 			try (ResultSet result = statement.executeQuery()) {
 				while (result.next()) {
 					// false when the session ended on its own in the meantime

@@ -21,6 +21,7 @@ import io.dbbudget.server.EndedSessionStates;
 import io.dbbudget.server.IdleSessionTermination;
 import io.dbbudget.server.ServerActivity;
 import io.dbbudget.server.ServerDialect;
+import io.dbbudget.server.SparedSessions;
 import org.jspecify.annotations.Nullable;
 
 /**
@@ -87,9 +88,9 @@ public final class PostgreSqlDialect implements ServerDialect {
 	}
 
 	@Override
-	public IdleSessionTermination terminateIdleSessions(Connection connection, Duration idleLongerThan)
-			throws SQLException {
-		return IdleSessionTerminator.terminate(connection, idleLongerThan);
+	public IdleSessionTermination terminateIdleSessions(Connection connection, Duration idleLongerThan,
+			SparedSessions spared) throws SQLException {
+		return IdleSessionTerminator.terminate(connection, idleLongerThan, spared);
 	}
 
 	@Override

@@ -8,11 +8,15 @@ import java.sql.Statement;
 import java.time.Duration;
 import java.util.List;
 import java.util.Properties;
+import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 
+import io.dbbudget.fleet.MySqlFleetMembership;
+import io.dbbudget.fleet.PostgreSqlFleetMembership;
 import io.dbbudget.server.IdleSessionTermination.TerminatedSession;
 import io.dbbudget.server.IdleSessionTermination;
 import io.dbbudget.server.ServerActivity;
+import io.dbbudget.server.SparedSessions;
 import io.dbbudget.test.MariaDbDatabase;
 import io.dbbudget.test.MySqlDriver;
 import io.dbbudget.test.PrivateMariaDb;
@@ -27,7 +31,7 @@ import static org.awaitility.Awaitility.await;
 /**
  * Tests for {@link MySqlActivityReader} and {@link MySqlIdleSessionTerminator} on private
  * MariaDB servers, as an account without {@code PROCESS}: with {@code performance_schema} on
- * (program names shown) and off (MariaDB's default).
+ * (program names shown) and off (MariaDB's default, where nothing is killed).
  */
 class MySqlIdleSessionsOnMariaDbTests {
 
@@ -58,12 +62,14 @@ class MySqlIdleSessionsOnMariaDbTests {
 				Connection oldIdle = connect(database, driver, "orders");
 				Connection otherProgram = connect(database, driver, "billing");
 				Connection otherUsers = connect(otherUser, driver, "orders");
-				Connection busy = connect(database, driver, "orders")) {
+				Connection busy = connect(database, driver, "orders");
+				Connection spared = connect(database, driver, "orders")) {
 			CompletableFuture<Void> running = runAsync(withNames, busy, "SELECT SLEEP(6)");
 			long oldIdleId = id(oldIdle);
 			Thread.sleep(AGE.toMillis() * 2 + 200);
 			try (Connection fresh = connect(database, driver, "orders")) {
-				IdleSessionTermination termination = MySqlIdleSessionTerminator.terminate(caller, AGE);
+				IdleSessionTermination termination = MySqlIdleSessionTerminator.terminate(caller, AGE,
+						new SparedSessions(Set.of(id(spared)), null));
 				assertThat(termination.applicationName()).isEqualTo("orders");
 				assertThat(termination.user()).isEqualTo(database.username());
 				assertThat(termination.terminated()).extracting(TerminatedSession::pid)
@@ -71,7 +77,7 @@ class MySqlIdleSessionsOnMariaDbTests {
 				assertThat(termination.terminated()).singleElement()
 					.satisfies((session) -> assertThat(session.database()).isEqualTo(database.databaseName()));
 				await().until(() -> !database.sessions().contains(oldIdleId));
-				assertThat(database.sessions()).contains(id(caller), id(fresh), id(otherProgram), id(busy));
+				assertThat(database.sessions()).contains(id(caller), id(fresh), id(otherProgram), id(busy), id(spared));
 				assertThat(otherUser.sessions()).containsExactly(id(otherUsers));
 			}
 			running.join();
@@ -80,23 +86,35 @@ class MySqlIdleSessionsOnMariaDbTests {
 
 	@ParameterizedTest
 	@EnumSource(MySqlDriver.class)
-	void withoutProgramNamesKillsTheUsersSleepingThreadsOnly(MySqlDriver driver) throws Exception {
+	void withoutProgramNamesRefusesAndKillsNothing(MySqlDriver driver) throws Exception {
 		try (MariaDbDatabase database = MariaDbDatabase.create(withoutNames, "idle-unnamed-" + driver);
-				MariaDbDatabase otherUser = MariaDbDatabase.create(withoutNames, "idle-unnamed-other-" + driver);
 				Connection caller = connect(database, driver, "orders");
-				Connection otherProgram = connect(database, driver, "billing");
-				Connection otherUsers = connect(otherUser, driver, "orders");
-				Connection busy = connect(database, driver, "orders")) {
-			CompletableFuture<Void> running = runAsync(withoutNames, busy, "SELECT SLEEP(5)");
-			long otherProgramId = id(otherProgram);
+				Connection otherProgram = connect(database, driver, "billing")) {
 			Thread.sleep(AGE.toMillis() * 2 + 200);
-			IdleSessionTermination termination = MySqlIdleSessionTerminator.terminate(caller, AGE);
-			assertThat(termination.applicationName()).isNull();
-			assertThat(termination.terminated()).extracting(TerminatedSession::pid)
-				.containsExactly((int) otherProgramId);
-			assertThat(otherUser.sessions()).containsExactly(id(otherUsers));
-			assertThat(database.sessions()).contains(id(caller), id(busy));
-			running.join();
+			IdleSessionTermination termination = MySqlIdleSessionTerminator.terminate(caller, AGE,
+					new SparedSessions(Set.of(), null));
+			assertThat(termination.terminated()).isEmpty();
+			assertThat(termination.skipped()).contains("program_name").contains("performance_schema");
+			assertThat(database.sessions()).contains(id(caller), id(otherProgram));
+		}
+	}
+
+	@ParameterizedTest
+	@EnumSource(MySqlDriver.class)
+	void sparesTheHoldersOfTheFleetsNamedLocks(MySqlDriver driver) throws Exception {
+		int group = PostgreSqlFleetMembership.groupKey("orders");
+		try (MariaDbDatabase database = MariaDbDatabase.create(withNames, "idle-locks-" + driver);
+				Connection caller = connect(database, driver, "orders");
+				Connection member = connect(database, driver, "orders");
+				Connection oldIdle = connect(database, driver, "orders")) {
+			assertThat(MySqlFleetMembership.join(member, group)).hasValue(0);
+			long memberId = id(member);
+			long oldIdleId = id(oldIdle);
+			Thread.sleep(AGE.toMillis() * 2 + 200);
+			IdleSessionTermination termination = MySqlIdleSessionTerminator.terminate(caller, AGE,
+					new SparedSessions(Set.of(), group));
+			assertThat(termination.terminated()).extracting(TerminatedSession::pid).containsExactly((int) oldIdleId);
+			assertThat(database.sessions()).contains(memberId);
 		}
 	}
 

@@ -3,9 +3,11 @@ package io.dbbudget.server.postgresql;
 import java.sql.Connection;
 import java.sql.Statement;
 import java.time.Duration;
+import java.util.Set;
 
 import io.dbbudget.server.IdleSessionTermination.TerminatedSession;
 import io.dbbudget.server.IdleSessionTermination;
+import io.dbbudget.server.SparedSessions;
 import io.dbbudget.test.Sessions.Session;
 import io.dbbudget.test.Sessions;
 import io.dbbudget.test.TestDatabase;
@@ -46,6 +48,7 @@ class IdleSessionTerminatorTests {
 				Session inTransaction = Sessions.idleInTransaction(database, APPLICATION);
 				Session lockHolder = Sessions.idle(database, APPLICATION);
 				Session active = Sessions.active(database, APPLICATION);
+				Session spared = Sessions.idle(database, APPLICATION);
 				Connection superuser = database.adminConnection()) {
 			try (Statement statement = lockHolder.connection().createStatement()) {
 				statement.execute("SELECT pg_advisory_lock(42)");
@@ -55,7 +58,8 @@ class IdleSessionTerminatorTests {
 			}
 			Thread.sleep(AGE.toMillis() + 200);
 			try (Session fresh = Sessions.idle(database, APPLICATION)) {
-				IdleSessionTermination termination = IdleSessionTerminator.terminate(caller.connection(), AGE);
+				IdleSessionTermination termination = IdleSessionTerminator.terminate(caller.connection(), AGE,
+						new SparedSessions(Set.of((long) spared.pid()), null));
 				assertThat(termination.applicationName()).isEqualTo(APPLICATION);
 				assertThat(termination.user()).isEqualTo(database.username());
 				assertThat(termination.idleLongerThan()).isEqualTo(AGE);
@@ -70,6 +74,7 @@ class IdleSessionTerminatorTests {
 				assertThat(Sessions.state(database, inTransaction.pid())).isEqualTo("idle in transaction");
 				assertThat(Sessions.state(database, lockHolder.pid())).isEqualTo("idle");
 				assertThat(Sessions.state(database, active.pid())).isEqualTo("active");
+				assertThat(Sessions.state(database, spared.pid())).isEqualTo("idle");
 				assertThat(superuser.isValid(1)).isTrue();
 			}
 		}
@@ -80,7 +85,8 @@ class IdleSessionTerminatorTests {
 		for (String name : new String[] { "", "PostgreSQL JDBC Driver" }) {
 			try (Session caller = Sessions.idle(database, name); Session other = Sessions.idle(database, name)) {
 				Thread.sleep(AGE.toMillis() + 200);
-				IdleSessionTermination termination = IdleSessionTerminator.terminate(caller.connection(), AGE);
+				IdleSessionTermination termination = IdleSessionTerminator.terminate(caller.connection(), AGE,
+						new SparedSessions(Set.of(), null));
 				assertThat(termination.terminated()).isEmpty();
 				assertThat(termination.skipped()).contains("no name of their own")
 					.contains("spring.application.name");
