@@ -39,6 +39,8 @@ final class ServerProbe {
 
 	private final DataSource server;
 
+	private final String url;
+
 	private final List<Host> hosts;
 
 	// The pool's driver properties, for PgBouncer's admin console with the pool's login
@@ -46,10 +48,11 @@ final class ServerProbe {
 
 	private final PoolLogin login;
 
-	private ServerProbe(ServerDialect dialect, DataSource server, List<Host> hosts, Properties properties,
+	private ServerProbe(ServerDialect dialect, DataSource server, String url, List<Host> hosts, Properties properties,
 			PoolLogin login) {
 		this.dialect = dialect;
 		this.server = server;
+		this.url = url;
 		this.hosts = hosts;
 		this.properties = properties;
 		this.login = login;
@@ -81,7 +84,7 @@ final class ServerProbe {
 		List<Host> hosts = (hostUrls.size() > 1)
 				? hostUrls.stream().map((url) -> new Host(url, login.unpooled(url, properties))).toList()
 				: List.of(new Host(dataSource.getJdbcUrl(), server));
-		return new ServerProbe(dialect, server, hosts, properties, login);
+		return new ServerProbe(dialect, server, dataSource.getJdbcUrl(), hosts, properties, login);
 	}
 
 	/**
@@ -148,19 +151,30 @@ final class ServerProbe {
 	/**
 	 * Whether the pool reaches its server through a pooler, and what the pooler allows.
 	 * @return PgBouncer's limits and pool mode, or why they could not be read; {@code null} when
-	 * the pool reaches the server directly or the server cannot be asked now
+	 * the pool reaches the server directly
+	 * @throws SQLException if that cannot be told now: the server or PgBouncer's console does
+	 * not answer
 	 */
-	@Nullable PgBouncerLimits readPooler() {
-		Host host = this.hosts.get(0);
-		if (!isPostgreSql(host.url())) {
+	@Nullable PgBouncerLimits readPooler() throws SQLException {
+		if (!isPostgreSql(this.url)) {
 			return null;
 		}
-		try (Connection connection = host.dataSource().getConnection()) {
-			return PoolerDetection.isPooled(connection) ? readPooler(host.url()) : null;
+		try (Connection connection = this.server.getConnection()) {
+			return readPooler(connection);
 		}
-		catch (SQLException ex) {
-			return null;
-		}
+	}
+
+	/**
+	 * Whether a connection to {@link #server()} reaches it through a pooler, and what the
+	 * pooler allows.
+	 * @param connection the connection
+	 * @return PgBouncer's limits and pool mode, or why they could not be read; {@code null} when
+	 * the connection reaches the server directly
+	 * @throws SQLException if that cannot be told now: the connection or PgBouncer's console
+	 * does not answer
+	 */
+	@Nullable PgBouncerLimits readPooler(Connection connection) throws SQLException {
+		return (isPostgreSql(this.url) && PoolerDetection.isPooled(connection)) ? readPooler(this.url) : null;
 	}
 
 	private PgBouncerLimits readPooler(String url) throws SQLException {
