@@ -195,11 +195,10 @@ public record Budget(ServerLimits server, int reservedConnections, int available
 		});
 		text.append(" - ").append(server.serverReservedConnections()).append(" server-reserved");
 		if (server.databaseConnectionLimit() > ServerLimits.NO_LIMIT) {
-			text.append(pgBouncer ? ", max_db_connections " : ", database limit ")
-				.append(server.databaseConnectionLimit());
+			text.append(", database limit ").append(server.databaseConnectionLimit());
 		}
 		if (server.roleConnectionLimit() > ServerLimits.NO_LIMIT) {
-			text.append(pgBouncer ? ", user's pool_size + reserve_pool " : ", role limit ")
+			text.append(pgBouncer ? ", user limit " : ", role limit ")
 				.append(server.roleConnectionLimit());
 		}
 		text.append(" = ").append(server.usableConnections()).append(" usable");

@@ -44,9 +44,11 @@ public record ServerLimits(int maxConnections, int serverReservedConnections, in
 	 */
 	public static final Map<String, String> PGBOUNCER_SOURCES = Map.of("serverMaxConnections",
 			"PgBouncer: max_client_conn", "serverReservedConnections", "PgBouncer keeps none",
-			"databaseConnectionLimit", "PgBouncer, session mode: the database's max_db_connections",
+			"databaseConnectionLimit",
+			"PgBouncer: the database's max_db_client_connections, in session mode at most its max_db_connections",
 			"roleConnectionLimit",
-			"PgBouncer, session mode: the database's pool_size + reserve_pool, at most max_user_connections");
+			"PgBouncer: the user's max_user_client_connections, in session mode at most the pool_size + "
+					+ "reserve_pool_size and the max_user_connections of the user PgBouncer logs in to the server as");
 
 	/**
 	 * Limits read from PostgreSQL or PgBouncer, or configured.
@@ -111,8 +113,8 @@ public record ServerLimits(int maxConnections, int serverReservedConnections, in
 		SERVER,
 
 		/**
-		 * Read from PgBouncer's admin console: {@code max_client_conn}, and the limits that
-		 * cap a client in session mode (as database and role limits). PgBouncer keeps no
+		 * Read from PgBouncer's admin console: {@code max_client_conn}, and the database's and
+		 * the user's limits that cap a client (as database and role limits). PgBouncer keeps no
 		 * reserved slots.
 		 */
 		PGBOUNCER

@@ -24,6 +24,13 @@ final class PoolerRules {
 
 	private static final Log logger = LogFactory.getLog(PoolerRules.class);
 
+	/**
+	 * What to do where coordination cannot count the fleet through the server's pooler.
+	 */
+	static final String COORDINATION_ACTION = "Run the pool's database in pool_mode = session in "
+			+ "pgbouncer.ini, or set db.budget.coordination.enabled=false and db.budget.instances to the number of "
+			+ "instances.";
+
 	private PoolerRules() {
 	}
 
@@ -70,18 +77,31 @@ final class PoolerRules {
 	 * not
 	 */
 	static boolean coordinationSafe(@Nullable PgBouncerLimits pooler, BudgetSettings settings, ServerAddress address) {
-		if (pooler == null || pooler.poolMode().keepsSessions()) {
+		String reason = coordinationRefusal(pooler, address);
+		if (reason == null) {
 			return true;
 		}
-		String reason = address + " is PgBouncer in " + mode(pooler) + ", where the session advisory locks that "
-				+ "count the fleet would be left on server connections other clients then use";
-		String action = "Run the pool's database in pool_mode = session in pgbouncer.ini, or set "
-				+ "db.budget.coordination.enabled=false and db.budget.instances to the number of instances.";
 		if (settings.mode() == BudgetMode.WARN) {
-			logger.error("db-budget: fleet coordination is off for " + address + ": " + reason + ". " + action);
+			logger.error("db-budget: fleet coordination is off for " + address + ": " + reason + ". "
+					+ COORDINATION_ACTION);
 			return false;
 		}
-		throw new InvalidBudgetException("db.budget.coordination.enabled", "true", reason, action);
+		throw new InvalidBudgetException("db.budget.coordination.enabled", "true", reason, COORDINATION_ACTION);
+	}
+
+	/**
+	 * Why fleet coordination cannot count the fleet through the server's pooler.
+	 * @param pooler what PgBouncer allows, or {@code null} when the pools reach the server
+	 * directly
+	 * @param address the server
+	 * @return the reason, or {@code null} when coordination can
+	 */
+	static @Nullable String coordinationRefusal(@Nullable PgBouncerLimits pooler, ServerAddress address) {
+		if (pooler == null || pooler.poolMode().keepsSessions()) {
+			return null;
+		}
+		return address + " is PgBouncer in " + mode(pooler) + ", where the session advisory locks that count the "
+				+ "fleet would be left on server connections other clients then use";
 	}
 
 	private static String mode(PgBouncerLimits pooler) {

@@ -23,6 +23,7 @@ import io.dbbudget.fleet.FleetSettings;
 import io.dbbudget.fleet.FleetTurns;
 import io.dbbudget.fleet.MemberState;
 import io.dbbudget.pool.BudgetedPools.BudgetedPool;
+import io.dbbudget.server.pgbouncer.PgBouncerLimits;
 import org.apache.commons.logging.Log;
 import org.apache.commons.logging.LogFactory;
 import org.jspecify.annotations.Nullable;
@@ -150,8 +151,7 @@ public class ServerPools implements AutoCloseable {
 			this.budget = Budget.calculate(this.settings, ServerLimits.configured(maxConnections), this.poolNames);
 			// The server is not asked for its limits, but coordination must know whether it runs
 			// through a pooler that would hand its locks to other clients
-			if (this.fleetSettings != null && PoolerRules.coordinationSafe((probe != null) ? probe.readPooler() : null,
-					this.settings, this.address)) {
+			if (this.fleetSettings != null && coordinationSafe(probe)) {
 				startFleet(probe);
 			}
 			return;
@@ -182,6 +182,19 @@ public class ServerPools implements AutoCloseable {
 		}
 	}
 
+	private boolean coordinationSafe(@Nullable ServerProbe probe) {
+		PgBouncerLimits pooler;
+		try {
+			pooler = (probe != null) ? probe.readPooler() : null;
+		}
+		catch (SQLException ex) {
+			// Cannot be told now: coordination checks each of its connections before it counts
+			// the fleet on one (see CoordinationConnections)
+			return true;
+		}
+		return PoolerRules.coordinationSafe(pooler, this.settings, this.address);
+	}
+
 	private void startFleet(@Nullable ServerProbe probe) {
 		if (probe == null) {
 			logger.warn("db-budget: fleet coordination is off for " + this.address + ": it counts the fleet on a "
@@ -191,7 +204,8 @@ public class ServerPools implements AutoCloseable {
 		this.turns = new FleetTurns(this.fleetSettings, probe.dialect().publishesMemberState());
 		this.demand = new DemandSampler(this::getPools, this.waitingInFront);
 		this.demand.start(this.fleetSettings.heartbeat());
-		this.fleet = new FleetCoordinator(this.fleetSettings, probe.server(), new FleetListener());
+		this.fleet = new FleetCoordinator(this.fleetSettings, new CoordinationConnections(probe, this::getAddress),
+				new FleetListener());
 		this.fleet.start();
 	}
 

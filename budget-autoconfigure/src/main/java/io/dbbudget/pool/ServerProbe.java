@@ -10,7 +10,6 @@ import java.util.function.Consumer;
 import javax.sql.DataSource;
 
 import com.zaxxer.hikari.HikariDataSource;
-import com.zaxxer.hikari.util.DriverDataSource;
 import io.dbbudget.advisor.ServerSettings;
 import io.dbbudget.budget.ServerLimits;
 import io.dbbudget.retry.TransientFailures;
@@ -40,16 +39,23 @@ final class ServerProbe {
 
 	private final DataSource server;
 
+	private final String url;
+
 	private final List<Host> hosts;
 
-	// The pool's driver properties with its credentials, for PgBouncer's admin console
-	private final Properties credentials;
+	// The pool's driver properties, for PgBouncer's admin console with the pool's login
+	private final Properties properties;
 
-	private ServerProbe(ServerDialect dialect, DataSource server, List<Host> hosts, Properties credentials) {
+	private final PoolLogin login;
+
+	private ServerProbe(ServerDialect dialect, DataSource server, String url, List<Host> hosts, Properties properties,
+			PoolLogin login) {
 		this.dialect = dialect;
 		this.server = server;
+		this.url = url;
 		this.hosts = hosts;
-		this.credentials = credentials;
+		this.properties = properties;
+		this.login = login;
 	}
 
 	/**
@@ -72,25 +78,13 @@ final class ServerProbe {
 				properties.setProperty(name.name(), name.value());
 			}
 		}
-		DataSource server = unpooled(dataSource, dataSource.getJdbcUrl(), properties);
+		PoolLogin login = new PoolLogin(dataSource);
+		DataSource server = login.unpooled(dataSource.getJdbcUrl(), properties);
 		List<String> hostUrls = ServerAddress.singleHostUrls(dataSource.getJdbcUrl());
 		List<Host> hosts = (hostUrls.size() > 1)
-				? hostUrls.stream().map((url) -> new Host(url, unpooled(dataSource, url, properties))).toList()
+				? hostUrls.stream().map((url) -> new Host(url, login.unpooled(url, properties))).toList()
 				: List.of(new Host(dataSource.getJdbcUrl(), server));
-		Properties credentials = new Properties();
-		credentials.putAll(properties);
-		if (dataSource.getUsername() != null) {
-			credentials.setProperty("user", dataSource.getUsername());
-		}
-		if (dataSource.getPassword() != null) {
-			credentials.setProperty("password", dataSource.getPassword());
-		}
-		return new ServerProbe(dialect, server, hosts, credentials);
-	}
-
-	private static DataSource unpooled(HikariDataSource dataSource, String url, Properties properties) {
-		return new DriverDataSource(url, dataSource.getDriverClassName(), properties, dataSource.getUsername(),
-				dataSource.getPassword());
+		return new ServerProbe(dialect, server, dataSource.getJdbcUrl(), hosts, properties, login);
 	}
 
 	/**
@@ -157,24 +151,35 @@ final class ServerProbe {
 	/**
 	 * Whether the pool reaches its server through a pooler, and what the pooler allows.
 	 * @return PgBouncer's limits and pool mode, or why they could not be read; {@code null} when
-	 * the pool reaches the server directly or the server cannot be asked now
+	 * the pool reaches the server directly
+	 * @throws SQLException if that cannot be told now: the server or PgBouncer's console does
+	 * not answer
 	 */
-	@Nullable PgBouncerLimits readPooler() {
-		Host host = this.hosts.get(0);
-		if (!isPostgreSql(host.url())) {
+	@Nullable PgBouncerLimits readPooler() throws SQLException {
+		if (!isPostgreSql(this.url)) {
 			return null;
 		}
-		try (Connection connection = host.dataSource().getConnection()) {
-			return PoolerDetection.isPooled(connection) ? readPooler(host.url()) : null;
+		try (Connection connection = this.server.getConnection()) {
+			return readPooler(connection);
 		}
-		catch (SQLException ex) {
-			return null;
-		}
+	}
+
+	/**
+	 * Whether a connection to {@link #server()} reaches it through a pooler, and what the
+	 * pooler allows.
+	 * @param connection the connection
+	 * @return PgBouncer's limits and pool mode, or why they could not be read; {@code null} when
+	 * the connection reaches the server directly
+	 * @throws SQLException if that cannot be told now: the connection or PgBouncer's console
+	 * does not answer
+	 */
+	@Nullable PgBouncerLimits readPooler(Connection connection) throws SQLException {
+		return (isPostgreSql(this.url) && PoolerDetection.isPooled(connection)) ? readPooler(this.url) : null;
 	}
 
 	private PgBouncerLimits readPooler(String url) throws SQLException {
 		try {
-			return PgBouncerLimitsReader.read(url, this.credentials);
+			return PgBouncerLimitsReader.read(url, this.login.properties(this.properties));
 		}
 		catch (SQLException ex) {
 			if (TransientFailures.isTransient(ex)) {

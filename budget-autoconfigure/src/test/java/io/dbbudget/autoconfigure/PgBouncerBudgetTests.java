@@ -1,5 +1,9 @@
 package io.dbbudget.autoconfigure;
 
+import java.sql.Connection;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.Statement;
 import java.time.Duration;
 
 import javax.sql.DataSource;
@@ -57,6 +61,10 @@ class PgBouncerBudgetTests {
 	}
 
 	private ApplicationContextRunner runner(String database, String user) {
+		return runner(pgBouncer, database, user);
+	}
+
+	private ApplicationContextRunner runner(PrivatePgBouncer pgBouncer, String database, String user) {
 		return new ApplicationContextRunner()
 			.withConfiguration(AutoConfigurations.of(DataSourceAutoConfiguration.class, DbBudgetAutoConfiguration.class))
 			.withPropertyValues("spring.datasource.url=" + pgBouncer.jdbcUrl(database),
@@ -148,6 +156,36 @@ class PgBouncerBudgetTests {
 	}
 
 	@Test
+	void coordinationDoesNotRunThroughTransactionModeThatCouldNotBeReadAtStartUp(CapturedOutput output)
+			throws SQLException {
+		try (PrivatePgBouncer disabledAtStart = PrivatePgBouncer.builder(server)
+			.database("transactions", "pool_mode=transaction")
+			.statsUsers("watcher")
+			.adminUsers("boss")
+			.start()) {
+			// PgBouncer refuses the pool's database at start-up, so whether it is behind a pooler
+			// cannot be told then; then it lets clients in
+			disabledAtStart.console("boss", "DISABLE transactions");
+			runner(disabledAtStart, "transactions", "watcher")
+				.withPropertyValues("db.budget.max-connections=24", "db.budget.coordination.enabled=true",
+						"db.budget.coordination.heartbeat=500ms")
+				.run((context) -> {
+					assertThat(context).hasNotFailed();
+					disabledAtStart.console("boss", "ENABLE transactions");
+					BudgetedPools pools = context.getBean(BudgetedPools.class);
+					await().atMost(Duration.ofSeconds(10))
+						.untilAsserted(() -> assertThat(output).contains("is PgBouncer in transaction mode, where the "
+								+ "session advisory locks that count the fleet would be left on server connections"));
+					await().during(Duration.ofSeconds(2)).atMost(Duration.ofSeconds(5)).untilAsserted(() -> {
+						assertThat(pools.getFleet().connected()).isFalse();
+						assertThat(pools.getFleet().members()).isEmpty();
+						assertThat(advisoryLocksOnTheServer()).isZero();
+					});
+				});
+		}
+	}
+
+	@Test
 	void coordinationRunsInSessionMode() {
 		runner("sessions", "watcher").withPropertyValues("db.budget.coordination.enabled=true",
 				"db.budget.coordination.heartbeat=500ms")
@@ -157,6 +195,15 @@ class PgBouncerBudgetTests {
 				await().atMost(Duration.ofSeconds(10))
 					.untilAsserted(() -> assertThat(pools.getFleet().members()).hasSize(1));
 			});
+	}
+
+	private static int advisoryLocksOnTheServer() throws SQLException {
+		try (Connection connection = server.openConnection("postgres");
+				Statement statement = connection.createStatement();
+				ResultSet result = statement.executeQuery("SELECT count(*) FROM pg_locks WHERE locktype = 'advisory'")) {
+			result.next();
+			return result.getInt(1);
+		}
 	}
 
 }

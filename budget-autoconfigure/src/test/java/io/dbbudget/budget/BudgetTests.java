@@ -41,8 +41,8 @@ class BudgetTests {
 		Budget budget = Budget.calculate(settings(null, 2, null, null, 4), pgBouncer, ONE_POOL);
 		assertThat(budget.perInstance()).isEqualTo(5);
 		assertThat(budget.arithmetic()).first()
-			.isEqualTo("100 max-connections (PgBouncer's max_client_conn) - 0 server-reserved, max_db_connections 30, "
-					+ "user's pool_size + reserve_pool 22 = 22 usable, minus 2 reserved-connections = 20 available");
+			.isEqualTo("100 max-connections (PgBouncer's max_client_conn) - 0 server-reserved, database limit 30, "
+					+ "user limit 22 = 22 usable, minus 2 reserved-connections = 20 available");
 	}
 
 	@Test

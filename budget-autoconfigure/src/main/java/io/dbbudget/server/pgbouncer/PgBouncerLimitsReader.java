@@ -22,14 +22,18 @@ import org.jspecify.annotations.Nullable;
  * for any other the answer says so, and nothing is guessed.
  * <p>
  * The limits are the client side, what the pool's connections count against:
- * {@code max_client_conn} for PgBouncer as a whole. In session mode a client also holds one
- * server connection for as long as it stays connected, and a client beyond PgBouncer's
- * server-side limits waits in its queue until {@code query_wait_timeout} fails it, so those
- * limits cap it too: the database's {@code max_db_connections} and, for the pool's user, the
- * database's {@code pool_size} plus {@code reserve_pool} and {@code max_user_connections}. In
- * transaction and statement mode clients only queue for a server connection for each
- * transaction or statement, which is what those modes are for, so only
- * {@code max_client_conn} counts.
+ * {@code max_client_conn} for PgBouncer as a whole and, from PgBouncer 1.24, the database's
+ * {@code max_db_client_connections} and the user's {@code max_user_client_connections}, each
+ * the database's or user's own where set, else the global one. In session mode a client also
+ * holds one server connection for as long as it stays connected, and a client beyond
+ * PgBouncer's server-side limits waits in its queue until {@code query_wait_timeout} fails it,
+ * so those limits cap it too: the database's {@code max_db_connections} and, for the user
+ * PgBouncer logs in to the server as (the database's forced user, else the pool's), the
+ * {@code pool_size} plus {@code reserve_pool_size} of the user (from {@code [users]}) or else of
+ * the database, and the user's {@code max_user_connections}. In transaction and statement mode
+ * clients only queue for a server connection for each transaction or statement, which is what
+ * those modes are for, so the server-side limits do not count. PgBouncer before 1.23 shows no
+ * user's own {@code max_user_connections} on its console: the global one is taken.
  *
  * @author db-budget team
  */
@@ -112,50 +116,70 @@ public final class PgBouncerLimitsReader {
 
 	private static PgBouncerLimits read(Connection console, String database, String user) throws SQLException {
 		Map<String, String> config = new HashMap<>();
-		try (Statement statement = console.createStatement();
-				ResultSet result = statement.executeQuery("SHOW CONFIG")) {
-			while (result.next()) {
-				config.put(result.getString("key"), result.getString("value"));
-			}
+		for (Map<String, String> row : rows(console, "SHOW CONFIG", "key").values()) {
+			config.put(row.get("key"), row.get("value"));
 		}
-		Map<String, String> databaseRow = row(console, "SHOW DATABASES", database);
+		return limits(config, rows(console, "SHOW DATABASES", "name"), rows(console, "SHOW USERS", "name"), database,
+				user);
+	}
+
+	/**
+	 * PgBouncer's limits for a pool, from what its admin console shows.
+	 * @param config {@code SHOW CONFIG}: each setting's value by its key
+	 * @param databases {@code SHOW DATABASES}: each row by its name, each value by its column
+	 * @param users {@code SHOW USERS}: each row by its name, each value by its column
+	 * @param database the database the pool connects to
+	 * @param user the user the pool logs in as
+	 * @return the limits and pool mode, or why they cannot be read
+	 */
+	static PgBouncerLimits limits(Map<String, String> config, Map<String, Map<String, String>> databases,
+			Map<String, Map<String, String>> users, String database, String user) {
+		Map<String, String> databaseRow = databases.get(database);
 		if (databaseRow == null) {
 			return PgBouncerLimits.unreadable("PgBouncer has no database '" + database + "' (SHOW DATABASES)");
 		}
+		// A database's server connections log in as its forced user, if it has one, while its
+		// clients count against the user they log in as
 		String forcedUser = databaseRow.get("force_user");
-		Map<String, String> userRow = row(console, "SHOW USERS",
-				(forcedUser != null && !forcedUser.isEmpty()) ? forcedUser : user);
-		PoolMode poolMode = poolMode(userRow, databaseRow, config);
-		int databaseLimit = ServerLimits.NO_LIMIT;
-		int userLimit = ServerLimits.NO_LIMIT;
+		Map<String, String> serverUser = users.get(isSet(forcedUser) ? forcedUser : user);
+		Map<String, String> clientUser = users.get(user);
+		PoolMode poolMode = poolMode(serverUser, databaseRow, config);
+		// PgBouncer 1.24 refuses clients beyond these in every pool mode; SHOW DATABASES and
+		// SHOW USERS answer the database's and the user's own, else the global one
+		int databaseLimit = limit(number(databaseRow, "max_client_connections"));
+		int userLimit = limit(setting(clientUser, config, "max_user_client_connections"));
 		if (poolMode == PoolMode.SESSION) {
-			databaseLimit = limit(number(databaseRow, "max_connections"));
-			userLimit = number(databaseRow, "pool_size") + number(databaseRow, "reserve_pool");
-			int maxUserConnections = number(config, "max_user_connections");
-			if (maxUserConnections > 0) {
-				userLimit = Math.min(userLimit, maxUserConnections);
-			}
+			databaseLimit = smallest(databaseLimit, limit(number(databaseRow, "max_connections")));
+			// SHOW DATABASES named reserve_pool_size reserve_pool before PgBouncer 1.24
+			int reservePool = number(databaseRow,
+					databaseRow.containsKey("reserve_pool") ? "reserve_pool" : "reserve_pool_size");
+			userLimit = smallest(userLimit, own(serverUser, "pool_size", number(databaseRow, "pool_size"))
+					+ own(serverUser, "reserve_pool_size", reservePool));
+			userLimit = smallest(userLimit, limit(setting(serverUser, config, "max_user_connections")));
 		}
 		ServerLimits limits = new ServerLimits(number(config, "max_client_conn"), 0, databaseLimit, userLimit,
 				ServerLimits.Source.PGBOUNCER);
 		return PgBouncerLimits.readable(limits, poolMode);
 	}
 
-	private static @Nullable Map<String, String> row(Connection console, String command, String name)
+	// Each row of a SHOW command by the value of one of its columns, each value by its column
+	private static Map<String, Map<String, String>> rows(Connection console, String command, String key)
 			throws SQLException {
+		Map<String, Map<String, String>> rows = new HashMap<>();
 		try (Statement statement = console.createStatement(); ResultSet result = statement.executeQuery(command)) {
 			int columns = result.getMetaData().getColumnCount();
 			while (result.next()) {
-				if (name.equals(result.getString("name"))) {
-					Map<String, String> row = new HashMap<>();
-					for (int column = 1; column <= columns; column++) {
-						row.put(result.getMetaData().getColumnName(column), result.getString(column));
+				Map<String, String> row = new HashMap<>();
+				for (int column = 1; column <= columns; column++) {
+					String value = result.getString(column);
+					if (value != null) {
+						row.put(result.getMetaData().getColumnName(column), value);
 					}
-					return row;
 				}
+				rows.put(row.get(key), row);
 			}
-			return null;
 		}
+		return rows;
 	}
 
 	// The most specific pool mode set wins, as in PgBouncer: the user's, the database's, the
@@ -164,16 +188,39 @@ public final class PgBouncerLimitsReader {
 			Map<String, String> config) {
 		for (String mode : new String[] { (userRow != null) ? userRow.get("pool_mode") : null,
 				databaseRow.get("pool_mode"), config.get("pool_mode") }) {
-			if (mode != null && !mode.isEmpty()) {
+			if (isSet(mode)) {
 				return PoolMode.of(mode);
 			}
 		}
 		return PoolMode.UNKNOWN;
 	}
 
+	// SHOW USERS answers a user's own value, else the global one, from PgBouncer 1.23 on (1.24
+	// for max_user_client_connections); before, only SHOW CONFIG's global one can be read
+	private static int setting(@Nullable Map<String, String> userRow, Map<String, String> config, String name) {
+		return (userRow != null && userRow.containsKey(name)) ? number(userRow, name) : number(config, name);
+	}
+
+	// A user's own pool_size (PgBouncer 1.23 on) and reserve_pool_size (1.24 on) from [users]
+	// win over the database's; SHOW USERS leaves them blank where the user sets none
+	private static int own(@Nullable Map<String, String> userRow, String column, int database) {
+		return (userRow != null && isSet(userRow.get(column))) ? number(userRow, column) : database;
+	}
+
+	private static boolean isSet(@Nullable String value) {
+		return value != null && !value.isBlank();
+	}
+
+	private static int smallest(int limit, int other) {
+		if (limit == ServerLimits.NO_LIMIT) {
+			return other;
+		}
+		return (other == ServerLimits.NO_LIMIT) ? limit : Math.min(limit, other);
+	}
+
 	private static int number(Map<String, String> values, String name) {
 		String value = values.get(name);
-		return (value != null && !value.isEmpty()) ? Integer.parseInt(value.trim()) : 0;
+		return isSet(value) ? Integer.parseInt(value.trim()) : 0;
 	}
 
 	// PgBouncer's 0 means "no limit"
