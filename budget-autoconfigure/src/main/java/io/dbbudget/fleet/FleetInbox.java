@@ -7,6 +7,7 @@ import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.HashSet;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
@@ -54,6 +55,9 @@ final class FleetInbox {
 	private final List<Message> messages = new ArrayList<>();
 
 	private final Map<Integer, Checked> senders = new HashMap<>();
+
+	// Said once each, also when they are looked up again
+	private final Set<Integer> reported = new HashSet<>();
 
 	private final long rememberNanos;
 
@@ -105,7 +109,7 @@ final class FleetInbox {
 				// A session that has gone is not remembered: its process id may come back as another's
 				if (sender.alive()) {
 					this.senders.put(sender.pid(), new Checked(sender, now));
-					if (!sender.sameRole() || (!sender.reader() && sender.slots().isEmpty())) {
+					if ((!sender.sameRole() || (!sender.reader() && sender.slots().isEmpty())) && report(sender.pid())) {
 						logger.warn("db-budget: ignoring messages on fleet channel " + channel + " from session "
 								+ sender.pid() + " (role '" + sender.role() + "', application_name '"
 								+ sender.applicationName() + "'): it is not a member of the group with this member's role");
@@ -127,6 +131,13 @@ final class FleetInbox {
 		}
 		this.messages.clear();
 		this.overflowed = false;
+	}
+
+	private boolean report(int pid) {
+		if (this.reported.size() >= SENDERS_REMEMBERED) {
+			this.reported.clear();
+		}
+		return this.reported.add(pid);
 	}
 
 	// The members with every state, from the reader of this member's role; a member's growth,
