@@ -131,9 +131,9 @@ public class FleetCoordinator implements AutoCloseable {
 	// the server restarted fast. Holding the pools at min-pool-size then would close their
 	// connections only to open them again a turn later, and on a busy server the new sessions
 	// are up before the closed ones have ended. The others count this member's last published
-	// state until their third turn after its session ended, two heartbeats at least, and this
-	// member noticed within one: a new session within half a heartbeat keeps the pools as they
-	// are
+	// state for two of its heartbeats (or of theirs, if longer) from their first turn that missed
+	// it, and this member noticed within one: a new session within half a heartbeat keeps the
+	// pools as they are
 	private boolean rejoinedAtOnce(Exception ended) {
 		long start = System.nanoTime();
 		try {

@@ -33,7 +33,7 @@ public final class FleetTurns {
 
 	private int turnsAtSize;
 
-	private final VanishedMembers vanished = new VanishedMembers();
+	private final VanishedMembers vanished;
 
 	private boolean joining = true;
 
@@ -50,6 +50,7 @@ public final class FleetTurns {
 	public FleetTurns(FleetSettings fleetSettings, boolean membersPublish) {
 		this.fleetSettings = fleetSettings;
 		this.membersPublish = membersPublish;
+		this.vanished = new VanishedMembers(fleetSettings.heartbeat());
 	}
 
 	/**

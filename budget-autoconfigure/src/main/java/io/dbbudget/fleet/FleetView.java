@@ -7,6 +7,7 @@ import java.util.Map;
 import java.util.Set;
 import java.util.TreeMap;
 import java.util.function.LongSupplier;
+import java.util.stream.Stream;
 
 import org.jspecify.annotations.Nullable;
 
@@ -14,11 +15,11 @@ import org.jspecify.annotations.Nullable;
  * What one member knows of its group between its own reads of {@code pg_stat_activity}. Every
  * read copies the status of every backend of the server, so a fleet whose N members each read
  * at every heartbeat costs the server in N squared. Instead one member, the reader, reads for
- * all at its turn and sends the members and their states to the group's channel; a member that
- * grows sends its new state at its own turn. Both are sent before the turn is released, so the
- * next member to take the turn has received them, in the order they were sent: the members it
- * sees are never smaller than what they may hold, which is all that keeps the fleet within its
- * budget. A member that has heard nothing from a reader for two heartbeats, or sees a member
+ * all at its turn and sends the members, their states and their heartbeats to the group's
+ * channel; a member that grows sends its new state at its own turn. Both are sent before the
+ * turn is released, so the next member to take the turn has received them, in the order they
+ * were sent: the members it sees are never smaller than what they may hold, which is all that
+ * keeps the fleet within its budget. A member that has heard nothing from a reader for two heartbeats, or sees a member
  * that does not send its growth (an older version), reads for itself.
  *
  * @author db-budget team
@@ -39,7 +40,14 @@ public final class FleetView {
 	// Sent after a member's state when it does not send its growth
 	private static final String SILENT = "!";
 
+	// Starts an entry of its own that says a member's heartbeat, "~slot=deciseconds": older
+	// members skip an entry whose slot is not a number, and would read an entry of more fields
+	// as a member that published nothing
+	private static final String HEARTBEAT = "~";
+
 	private final int slot;
+
+	private final Duration heartbeat;
 
 	private final Duration turnWait;
 
@@ -78,6 +86,7 @@ public final class FleetView {
 
 	FleetView(int slot, Duration heartbeat, LongSupplier nanoTime) {
 		this.slot = slot;
+		this.heartbeat = heartbeat;
 		this.turnWait = heartbeat.dividedBy(2);
 		this.freshNanos = heartbeat.multipliedBy(2).toNanos();
 		this.nanoTime = nanoTime;
@@ -91,6 +100,14 @@ public final class FleetView {
 	 */
 	public int slot() {
 		return this.slot;
+	}
+
+	/**
+	 * How often this member takes its turn.
+	 * @return the heartbeat
+	 */
+	Duration heartbeat() {
+		return this.heartbeat;
 	}
 
 	/**
@@ -152,7 +169,10 @@ public final class FleetView {
 				|| !this.members.containsKey(this.slot) || this.members.values().stream().anyMatch(Entry::silent)) {
 			return null;
 		}
-		return this.members.entrySet().stream().map((entry) -> new FleetMember(entry.getKey(), entry.getValue().state())).toList();
+		return this.members.entrySet()
+			.stream()
+			.map((entry) -> new FleetMember(entry.getKey(), entry.getValue().state(), entry.getValue().heartbeat()))
+			.toList();
 	}
 
 	/**
@@ -162,7 +182,8 @@ public final class FleetView {
 	 */
 	void read(List<FleetMember> read, Set<Integer> silent) {
 		this.members.clear();
-		read.forEach((member) -> this.members.put(member.slot(), new Entry(member.state(), silent.contains(member.slot()))));
+		read.forEach((member) -> this.members.put(member.slot(),
+				new Entry(member.state(), silent.contains(member.slot()), member.heartbeat())));
 	}
 
 	/**
@@ -232,14 +253,18 @@ public final class FleetView {
 		if (this.slot < 0) {
 			return List.of();
 		}
-		this.members.put(this.slot, new Entry(state, false));
+		Entry own = new Entry(state, false, heartbeatOf(this.members.get(this.slot)));
+		this.members.put(this.slot, own);
 		if (this.reader) {
 			this.othersKnow = mayHold(state);
-			return snapshot(this.members.entrySet().stream().map((entry) -> encode(entry.getKey(), entry.getValue())).toList());
+			return snapshot(this.members.entrySet()
+				.stream()
+				.flatMap((entry) -> encodeWithHeartbeat(entry.getKey(), entry.getValue()))
+				.toList());
 		}
 		if (mayHold(state) > this.othersKnow) {
 			this.othersKnow = mayHold(state);
-			return List.of(GROWN + " " + encode(this.slot, new Entry(state, false)));
+			return List.of(GROWN + " " + encode(this.slot, own));
 		}
 		// The others count the larger state they last received: safe while it shrinks
 		return List.of();
@@ -273,6 +298,14 @@ public final class FleetView {
 		return payloads;
 	}
 
+	// A member's entry, then the entry of its heartbeat if it said it
+	private static Stream<String> encodeWithHeartbeat(int slot, Entry entry) {
+		String member = encode(slot, entry);
+		Duration heartbeat = entry.heartbeat();
+		return (heartbeat != null) ? Stream.of(member, HEARTBEAT + slot + "=" + heartbeat.toMillis() / 100)
+				: Stream.of(member);
+	}
+
 	// "slot:demand:held:allocation", "slot:" for a member that has published nothing, "!" after
 	// either for a member that does not send its growth
 	private static String encode(int slot, Entry entry) {
@@ -282,9 +315,16 @@ public final class FleetView {
 		return entry.silent() ? text + SILENT : text;
 	}
 
+	// A member's growth says nothing of its heartbeat: what was known of it stays. A snapshot
+	// says every member's, after the member's own entry
 	private static void parseInto(String entries, Map<Integer, Entry> into) {
+		Map<Integer, Duration> heartbeats = new TreeMap<>();
 		for (String entry : entries.split(";")) {
 			if (entry.isEmpty()) {
+				continue;
+			}
+			if (entry.startsWith(HEARTBEAT)) {
+				parseHeartbeat(entry.substring(HEARTBEAT.length()), heartbeats);
 				continue;
 			}
 			boolean silent = entry.endsWith(SILENT);
@@ -293,17 +333,34 @@ public final class FleetView {
 			if (slot == null || slot >= PostgreSqlFleetMembership.MAX_SLOTS || (fields.length != 2 && fields.length != 4)) {
 				continue;
 			}
+			Duration heartbeat = heartbeatOf(into.get(slot));
 			if (fields.length == 2 && fields[1].isEmpty()) {
-				into.put(slot, new Entry(null, silent));
+				into.put(slot, new Entry(null, silent, heartbeat));
 				continue;
 			}
 			Integer demand = (fields.length == 4) ? parseCount(fields[1]) : null;
 			Integer held = (fields.length == 4) ? parseCount(fields[2]) : null;
 			Integer allocation = (fields.length == 4) ? parseCount(fields[3]) : null;
 			if (demand != null && held != null && allocation != null) {
-				into.put(slot, new Entry(new MemberState(demand, held, allocation), silent));
+				into.put(slot, new Entry(new MemberState(demand, held, allocation), silent, heartbeat));
 			}
 		}
+		heartbeats.forEach((slot, heartbeat) -> into.computeIfPresent(slot,
+				(key, entry) -> new Entry(entry.state(), entry.silent(), heartbeat)));
+	}
+
+	// "slot=deciseconds", a heartbeat of at least a tenth of a second
+	private static void parseHeartbeat(String entry, Map<Integer, Duration> into) {
+		int equals = entry.indexOf('=');
+		Integer slot = (equals > 0) ? parseCount(entry.substring(0, equals)) : null;
+		Integer deciseconds = (equals > 0) ? parseCount(entry.substring(equals + 1)) : null;
+		if (slot != null && deciseconds != null && deciseconds > 0) {
+			into.put(slot, Duration.ofMillis(deciseconds * 100L));
+		}
+	}
+
+	private static @Nullable Duration heartbeatOf(@Nullable Entry entry) {
+		return (entry != null) ? entry.heartbeat() : null;
 	}
 
 	// A count as db-budget writes it: at most nine digits, never negative, so that nothing a
@@ -315,7 +372,7 @@ public final class FleetView {
 		return Integer.parseInt(text);
 	}
 
-	private record Entry(@Nullable MemberState state, boolean silent) {
+	private record Entry(@Nullable MemberState state, boolean silent, @Nullable Duration heartbeat) {
 
 	}
 

@@ -6,6 +6,7 @@ import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Statement;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.OptionalInt;
@@ -40,19 +41,27 @@ public final class PostgreSqlFleetMembership {
 
 	// The two-int form of an advisory lock shows as classid = key1, objid = key2, objsubid = 2.
 	// The coordination session's name carries what its member published. A member that sends
-	// its growth to the group also holds the bigint lock (key1 << 32 | key2), objsubid = 1.
+	// its growth to the group also holds the bigint lock (key1 << 32 | key2), objsubid = 1, and
+	// says its heartbeat with another, whose key2 carries it (see heartbeatKey). Older members'
+	// queries match bigint locks by their exact key2 only, so they never see that one
 	private static final String MEMBERS = """
-			SELECT l.objid::bigint, a.application_name, s.pid IS NOT NULL
+			SELECT l.objid::bigint, a.application_name, s.pid IS NOT NULL, h.deciseconds
 			FROM pg_locks l LEFT JOIN pg_stat_activity a ON a.pid = l.pid
 			  LEFT JOIN pg_locks s ON s.pid = l.pid AND s.locktype = 'advisory' AND s.objsubid = 1
 			    AND s.classid = l.classid AND s.objid = l.objid AND s.granted
+			  LEFT JOIN (SELECT pid, database, objid::bigint & 4095 AS slot, max((objid::bigint >> 12) & 524287) AS deciseconds
+			    FROM pg_locks WHERE locktype = 'advisory' AND objsubid = 1 AND granted AND classid::bigint = ?
+			      AND objid::bigint BETWEEN 2147483648 AND 4294967293 GROUP BY 1, 2, 3) h
+			    ON h.pid = l.pid AND h.database = l.database AND h.slot = l.objid::bigint
 			WHERE l.locktype = 'advisory' AND l.objsubid = 2 AND l.granted AND l.classid::bigint = ?
 			  AND l.database = (SELECT oid FROM pg_database WHERE datname = current_database())
 			ORDER BY 1""";
 
 	private static final String TURN_WAIT = "SELECT set_config('lock_timeout', ?, false)";
 
-	private static final String SENDS_GROWTH = "SELECT pg_advisory_lock(?)";
+	// A heartbeat that cannot be said (another session holds its lock) leaves the others
+	// taking this member to run theirs, as they take an older member: never wait for it
+	private static final String SENDS_GROWTH_AND_HEARTBEAT = "SELECT pg_advisory_lock(?), pg_try_advisory_lock(?)";
 
 	private static final String TAKE_TURN = """
 			SELECT pg_advisory_lock(?), CASE WHEN ? THEN false ELSE pg_try_advisory_lock(?) END""";
@@ -73,6 +82,12 @@ public final class PostgreSqlFleetMembership {
 	private static final long TURN = 0xFFFFFFFFL;
 
 	private static final long READER = 0xFFFFFFFEL;
+
+	private static final long HEARTBEAT = 0x80000000L;
+
+	// Tenths of a second in the bits between the slot's twelve and the heartbeat's mark: the
+	// largest, about 14.5 hours, keeps every key below the reader's
+	private static final long MAX_DECISECONDS = (1 << 19) - 2;
 
 	private PostgreSqlFleetMembership() {
 	}
@@ -128,10 +143,14 @@ public final class PostgreSqlFleetMembership {
 			throws SQLException {
 		try (PreparedStatement statement = connection.prepareStatement(MEMBERS)) {
 			statement.setLong(1, groupKey);
+			statement.setLong(2, groupKey);
 			List<FleetMember> members = new ArrayList<>();
 			try (ResultSet result = statement.executeQuery()) {
 				while (result.next()) {
-					FleetMember member = new FleetMember((int) result.getLong(1), MemberState.parse(result.getString(2)));
+					long deciseconds = result.getLong(4);
+					Duration heartbeat = result.wasNull() ? null : Duration.ofMillis(deciseconds * 100);
+					FleetMember member = new FleetMember((int) result.getLong(1), MemberState.parse(result.getString(2)),
+							heartbeat);
 					members.add(member);
 					if (!result.getBoolean(3)) {
 						silent.add(member.slot());
@@ -217,8 +236,9 @@ public final class PostgreSqlFleetMembership {
 	}
 
 	// Before its first turn a member sets its wait for the turn, says that it sends its growth
-	// (a member without a slot has nothing to say) and listens to the group's channel. What a
-	// turn sends must be committed before the turn is released: every statement commits
+	// and how often it takes its turn (a member without a slot has nothing to say) and listens
+	// to the group's channel. What a turn sends must be committed before the turn is released:
+	// every statement commits
 	private static void prepareTurns(Connection connection, int groupKey, FleetView view) throws SQLException {
 		connection.setAutoCommit(true);
 		try (PreparedStatement wait = connection.prepareStatement(TURN_WAIT)) {
@@ -226,8 +246,9 @@ public final class PostgreSqlFleetMembership {
 			wait.execute();
 		}
 		if (view.slot() >= 0) {
-			try (PreparedStatement sends = connection.prepareStatement(SENDS_GROWTH)) {
+			try (PreparedStatement sends = connection.prepareStatement(SENDS_GROWTH_AND_HEARTBEAT)) {
 				sends.setLong(1, key(groupKey, view.slot()));
+				sends.setLong(2, key(groupKey, heartbeatKey(view.slot(), view.heartbeat())));
 				sends.execute();
 			}
 		}
@@ -248,6 +269,13 @@ public final class PostgreSqlFleetMembership {
 	// reader take values that are never a slot, a member's mark that it sends its growth its slot
 	private static long key(int groupKey, long low) {
 		return ((long) groupKey << 32) | low;
+	}
+
+	// A member's heartbeat, in tenths of a second rounded up, so that the others never count it
+	// shorter than it is, with its slot: the top bit set, never a slot, below the reader's
+	private static long heartbeatKey(int slot, Duration heartbeat) {
+		long deciseconds = Math.min(MAX_DECISECONDS, Math.max(1, (heartbeat.toMillis() + 99) / 100));
+		return HEARTBEAT | (deciseconds << 12) | slot;
 	}
 
 }

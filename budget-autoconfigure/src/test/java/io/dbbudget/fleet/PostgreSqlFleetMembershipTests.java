@@ -29,6 +29,17 @@ class PostgreSqlFleetMembershipTests {
 
 	private static final Duration HEARTBEAT = Duration.ofSeconds(5);
 
+	// The members query of the previous version, the 2026-11-27 snapshot, which matches a
+	// member's bigint lock by its slot's exact key
+	private static final String PREVIOUS_MEMBERS = """
+			SELECT l.objid::bigint, a.application_name, s.pid IS NOT NULL
+			FROM pg_locks l LEFT JOIN pg_stat_activity a ON a.pid = l.pid
+			  LEFT JOIN pg_locks s ON s.pid = l.pid AND s.locktype = 'advisory' AND s.objsubid = 1
+			    AND s.classid = l.classid AND s.objid = l.objid AND s.granted
+			WHERE l.locktype = 'advisory' AND l.objsubid = 2 AND l.granted AND l.classid::bigint = ?
+			  AND l.database = (SELECT oid FROM pg_database WHERE datname = current_database())
+			ORDER BY 1""";
+
 	private static TestDatabase database;
 
 	private int groupKey;
@@ -69,11 +80,11 @@ class PostgreSqlFleetMembershipTests {
 		assertThat(slots(follower.turn(new MemberState(4, 4, 8)))).containsExactly(0, 1, 2);
 		grower.turn(new MemberState(12, 4, 12));
 		assertThat(follower.turn(new MemberState(4, 4, 8)))
-			.contains(new FleetMember(grower.slot(), new MemberState(12, 4, 12)));
+			.contains(new FleetMember(grower.slot(), new MemberState(12, 4, 12), HEARTBEAT));
 		// A shrink is not sent: the others keep counting the larger state, which is safe
 		grower.turn(new MemberState(2, 2, 6));
 		assertThat(follower.turn(new MemberState(4, 4, 8)))
-			.contains(new FleetMember(grower.slot(), new MemberState(12, 4, 12)));
+			.contains(new FleetMember(grower.slot(), new MemberState(12, 4, 12), HEARTBEAT));
 		// The reader counts the old member, which does not send its growth: the others read for
 		// themselves from then on
 		reader.turn(new MemberState(4, 4, 8));
@@ -85,9 +96,9 @@ class PostgreSqlFleetMembershipTests {
 		reader.turn(new MemberState(4, 4, 8));
 		grower.turn(new MemberState(2, 2, 6));
 		assertThat(follower.turn(new MemberState(4, 4, 8)))
-			.containsExactly(new FleetMember(reader.slot(), new MemberState(4, 4, 8)),
-					new FleetMember(grower.slot(), new MemberState(2, 2, 6)),
-					new FleetMember(follower.slot(), new MemberState(4, 4, 8)));
+			.containsExactly(new FleetMember(reader.slot(), new MemberState(4, 4, 8), HEARTBEAT),
+					new FleetMember(grower.slot(), new MemberState(2, 2, 6), HEARTBEAT),
+					new FleetMember(follower.slot(), new MemberState(4, 4, 8), HEARTBEAT));
 	}
 
 	@Test
@@ -157,12 +168,12 @@ class PostgreSqlFleetMembershipTests {
 			send(stranger, "S1/1 " + reader.slot() + ":0:0:0;" + follower.slot() + ":0:0:0");
 			send(stranger, "G " + reader.slot() + ":0:0:0");
 			assertThat(follower.turn(new MemberState(4, 4, 8)))
-				.contains(new FleetMember(reader.slot(), new MemberState(4, 4, 8)));
+				.contains(new FleetMember(reader.slot(), new MemberState(4, 4, 8), HEARTBEAT));
 			for (int i = 0; i < 1100; i++) {
 				send(stranger, "S1/1 " + reader.slot() + ":0:0:0;" + follower.slot() + ":0:0:0");
 			}
 			assertThat(follower.turn(new MemberState(4, 4, 8)))
-				.contains(new FleetMember(reader.slot(), new MemberState(4, 4, 8)));
+				.contains(new FleetMember(reader.slot(), new MemberState(4, 4, 8), HEARTBEAT));
 		}
 	}
 
@@ -180,9 +191,9 @@ class PostgreSqlFleetMembershipTests {
 		send(grower.connection(), "G " + reader.slot() + ":0:0:0");
 		send(grower.connection(), "G " + grower.slot() + ":-9:-9:-9");
 		assertThat(follower.turn(new MemberState(4, 4, 8))).containsExactly(
-				new FleetMember(reader.slot(), new MemberState(4, 4, 8)),
-				new FleetMember(grower.slot(), new MemberState(4, 4, 8)),
-				new FleetMember(follower.slot(), new MemberState(4, 4, 8)));
+				new FleetMember(reader.slot(), new MemberState(4, 4, 8), HEARTBEAT),
+				new FleetMember(grower.slot(), new MemberState(4, 4, 8), HEARTBEAT),
+				new FleetMember(follower.slot(), new MemberState(4, 4, 8), HEARTBEAT));
 	}
 
 	@Test
@@ -205,8 +216,49 @@ class PostgreSqlFleetMembershipTests {
 		send(stranger, "S1/1 " + first.slot() + ":0:0:0;" + second.slot() + ":0:0:0");
 		// It counts as a member that published nothing: that only makes the others' shares smaller
 		assertThat(second.turn(new MemberState(4, 4, 8))).containsExactly(
-				new FleetMember(first.slot(), new MemberState(4, 4, 8)),
-				new FleetMember(second.slot(), new MemberState(4, 4, 8)), new FleetMember(7, null));
+				new FleetMember(first.slot(), new MemberState(4, 4, 8), HEARTBEAT),
+				new FleetMember(second.slot(), new MemberState(4, 4, 8), HEARTBEAT), new FleetMember(7, null));
+	}
+
+	@Test
+	void membersLearnEachOthersHeartbeatFromTheirOwnReadsAndFromTheReader() throws SQLException {
+		this.groupKey = PostgreSqlFleetMembership.groupKey("membership-heartbeats");
+		Member reader = join();
+		// Said in tenths of a second, rounded up: nobody counts it shorter than it is
+		Member slow = join(Duration.ofMillis(12_340), System::nanoTime);
+		Duration slowHeartbeat = Duration.ofMillis(12_400);
+		// A member says its heartbeat when it prepares its first turn
+		assertThat(reader.turn(new MemberState(4, 4, 8))).containsExactly(
+				new FleetMember(reader.slot(), null, HEARTBEAT), new FleetMember(slow.slot(), null));
+		// It joined after the reader sent the members: it reads them itself
+		assertThat(slow.turn(new MemberState(2, 2, 6))).containsExactly(
+				new FleetMember(reader.slot(), new MemberState(4, 4, 8), HEARTBEAT),
+				new FleetMember(slow.slot(), null, slowHeartbeat));
+		reader.turn(new MemberState(4, 4, 8));
+		// Read now by the slow member, an old member would be seen; from what the reader sent, it is not
+		oldMember(9);
+		assertThat(slow.turn(new MemberState(2, 2, 6))).containsExactly(
+				new FleetMember(reader.slot(), new MemberState(4, 4, 8), HEARTBEAT),
+				new FleetMember(slow.slot(), new MemberState(2, 2, 6), slowHeartbeat));
+		// A member of an older version says no heartbeat
+		assertThat(reader.turn(new MemberState(4, 4, 8))).contains(new FleetMember(9, new MemberState(1, 1, 1)));
+	}
+
+	@Test
+	void membersOfThePreviousVersionReadAGroupWhoseMembersSayTheirHeartbeatAsBefore() throws SQLException {
+		List<Member> members = twoAfterATurnEach("membership-previous");
+		// As the 2026-11-27 snapshot reads the members: each once, with its state, sending its growth
+		List<String> read = new ArrayList<>();
+		try (PreparedStatement statement = members.get(0).connection().prepareStatement(PREVIOUS_MEMBERS)) {
+			statement.setLong(1, this.groupKey);
+			try (ResultSet result = statement.executeQuery()) {
+				while (result.next()) {
+					read.add(result.getLong(1) + " " + MemberState.parse(result.getString(2)) + " " + result.getBoolean(3));
+				}
+			}
+		}
+		assertThat(read).containsExactly(members.get(0).slot() + " " + new MemberState(1, 1, 5) + " true",
+				members.get(1).slot() + " " + new MemberState(1, 1, 5) + " true");
 	}
 
 	private void send(Connection sender, String payload) throws SQLException {
@@ -231,10 +283,14 @@ class PostgreSqlFleetMembershipTests {
 	}
 
 	private Member join(LongSupplier nanoTime) throws SQLException {
+		return join(HEARTBEAT, nanoTime);
+	}
+
+	private Member join(Duration heartbeat, LongSupplier nanoTime) throws SQLException {
 		Connection connection = database.openConnection();
 		this.sessions.add(connection);
 		int slot = PostgreSqlFleetMembership.join(connection, this.groupKey).getAsInt();
-		return new Member(connection, slot, new FleetView(slot, HEARTBEAT, nanoTime), this.groupKey);
+		return new Member(connection, slot, new FleetView(slot, heartbeat, nanoTime), this.groupKey);
 	}
 
 	// A member of a version that reads for itself: it holds its slot and publishes, nothing more
