@@ -33,7 +33,7 @@ public class SpareConnections implements ConnectionSource {
 
 	@Override
 	public @Nullable Connection borrow() throws SQLException {
-		BudgetedPool pool = firstPostgreSqlPool();
+		BudgetedPool pool = firstPoolOfAKnownServer();
 		if (pool == null) {
 			return null;
 		}
@@ -69,7 +69,7 @@ public class SpareConnections implements ConnectionSource {
 
 	@Override
 	public @Nullable Connection borrowOnRequest() throws SQLException {
-		BudgetedPool pool = firstPostgreSqlPool();
+		BudgetedPool pool = firstPoolOfAKnownServer();
 		return (pool != null) ? borrowFrom(pool.dataSource()) : null;
 	}
 
@@ -80,7 +80,8 @@ public class SpareConnections implements ConnectionSource {
 		return pool.getConnection();
 	}
 
-	private @Nullable BudgetedPool firstPostgreSqlPool() {
+	// The first pool on PostgreSQL, MySQL or MariaDB: the servers db-budget can ask
+	private @Nullable BudgetedPool firstPoolOfAKnownServer() {
 		return this.budgetedPools.getPools()
 			.stream()
 			.filter((pool) -> ServerDialect.forUrl(pool.dataSource().getJdbcUrl()) != null)
