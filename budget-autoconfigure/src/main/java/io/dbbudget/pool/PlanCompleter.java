@@ -45,17 +45,25 @@ final class PlanCompleter implements AutoCloseable {
 	}
 
 	private void attempt(Duration delay) {
-		ServerReading reading;
 		try {
-			reading = this.probe.read(this.settingsRead);
+			this.completion.accept(this.probe.read(this.settingsRead));
 		}
 		catch (SQLException ex) {
-			Duration next = delay.multipliedBy(2);
-			schedule((next.compareTo(LONGEST_RETRY_DELAY) > 0) ? LONGEST_RETRY_DELAY : next);
+			retry(delay);
 			return;
 		}
+		catch (RuntimeException ex) {
+			// Were it shut down now, the pools would stay at min-pool-size for good: ask again
+			// later, and let the scheduler log the failure
+			retry(delay);
+			throw ex;
+		}
 		this.executor.shutdown();
-		this.completion.accept(reading);
+	}
+
+	private void retry(Duration delay) {
+		Duration next = delay.multipliedBy(2);
+		schedule((next.compareTo(LONGEST_RETRY_DELAY) > 0) ? LONGEST_RETRY_DELAY : next);
 	}
 
 	@Override

@@ -121,9 +121,7 @@ public class ServerPools implements AutoCloseable {
 		}
 		Integer poolBudget = poolBudget(name);
 		if (poolBudget == null) {
-			logger.warn("db-budget: pool '" + name + "' is outside the budget: its bean type is not declared as "
-					+ "HikariDataSource. Declare the @Bean method's return type as HikariDataSource, or set "
-					+ "db.budget.pools." + name + ".weight.");
+			logOutsideTheBudget(name);
 			return null;
 		}
 		int requestedMaximum = dataSource.getMaximumPoolSize();
@@ -218,6 +216,12 @@ public class ServerPools implements AutoCloseable {
 			return null;
 		}
 		return holdingAtMinimum() ? this.settings.minPoolSize() : this.budget.poolBudget(name);
+	}
+
+	private static void logOutsideTheBudget(String name) {
+		logger.warn("db-budget: pool '" + name + "' is outside the budget: its bean type is not declared as "
+				+ "HikariDataSource. Declare the @Bean method's return type as HikariDataSource, or set "
+				+ "db.budget.pools." + name + ".weight.");
 	}
 
 	private PoolPlan size(String name, int requestedMaximum, int requestedMinimumIdle, int poolBudget) {
@@ -372,8 +376,14 @@ public class ServerPools implements AutoCloseable {
 	private void resizeAll() {
 		for (BudgetedPool pool : List.copyOf(this.pools.values())) {
 			PoolPlan requested = pool.plan();
+			Integer poolBudget = this.unbudgeted ? Integer.valueOf(requested.requestedMaximum())
+					: poolBudget(pool.name());
+			if (poolBudget == null) {
+				release(pool);
+				continue;
+			}
 			PoolPlan plan = size(pool.name(), requested.requestedMaximum(), requested.requestedMinimumIdle(),
-					this.unbudgeted ? requested.requestedMaximum() : poolBudget(pool.name()));
+					poolBudget);
 			if (plan.fit() == PoolPlan.Fit.OVER_BUDGET && this.settings.mode() == BudgetMode.FAIL) {
 				// Start-up is over, so fail mode cannot refuse it any more: enforce the budget
 				logger.error("db-budget: pool '" + pool.name() + "' asks for " + plan.requestedMaximum()
@@ -383,6 +393,18 @@ public class ServerPools implements AutoCloseable {
 			}
 			apply(pool.withPlan(plan.limitIdle(pool.idleLimit())));
 		}
+	}
+
+	// A pool that registered at min-pool-size while the budget waited for the server, though
+	// it is not one of the pools that share it (its bean was not known to be a Hikari pool when
+	// they were counted): it leaves the budget as configured, as it would have had the server
+	// answered at once
+	private void release(BudgetedPool pool) {
+		PoolPlan requested = pool.plan();
+		logOutsideTheBudget(pool.name());
+		PoolResizer.apply(pool.dataSource(), PoolPlan.of(pool.name(), requested.requestedMaximum(),
+				requested.requestedMinimumIdle(), requested.requestedMaximum(), BudgetMode.ENFORCE));
+		this.pools.remove(pool.name());
 	}
 
 	private void apply(BudgetedPool pool) {

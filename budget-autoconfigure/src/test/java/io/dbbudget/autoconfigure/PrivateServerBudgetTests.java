@@ -22,6 +22,8 @@ import org.springframework.boot.jdbc.autoconfigure.DataSourceAutoConfiguration;
 import org.springframework.boot.test.context.runner.ApplicationContextRunner;
 import org.springframework.boot.test.system.CapturedOutput;
 import org.springframework.boot.test.system.OutputCaptureExtension;
+import org.springframework.context.annotation.Bean;
+import org.springframework.context.annotation.Configuration;
 import org.springframework.jdbc.core.JdbcTemplate;
 
 import static org.assertj.core.api.Assertions.assertThat;
@@ -107,6 +109,69 @@ class PrivateServerBudgetTests {
 				server.start();
 			}
 		}
+	}
+
+	@Test
+	void poolDeclaredAsDataSourceLeavesTheBudgetWhenTheServerAnswersAfterStartUp(CapturedOutput output) {
+		// The first pool's post-processing finds the pools, while the second's bean type is
+		// still its declared DataSource: it is not one of the pools that share the budget, yet
+		// it registers at min-pool-size while the budget waits for the server
+		server.stop();
+		try {
+			new ApplicationContextRunner().withConfiguration(AutoConfigurations.of(DbBudgetAutoConfiguration.class))
+				.withUserConfiguration(OrdersAndReportsConfiguration.class)
+				.withPropertyValues("db.budget.instances=4", "db.budget.reserved-connections=5")
+				.run((context) -> {
+					assertThat(context).hasNotFailed();
+					BudgetedPools pools = context.getBean(BudgetedPools.class);
+					HikariDataSource orders = context.getBean("orders", DataSource.class)
+						.unwrap(HikariDataSource.class);
+					HikariDataSource reports = context.getBean("reports", DataSource.class)
+						.unwrap(HikariDataSource.class);
+					assertThat(reports.getMaximumPoolSize()).isEqualTo(1);
+					server.start();
+					await().atMost(Duration.ofSeconds(40))
+						.untilAsserted(() -> assertThat(output)
+							.contains("the server answered, plan completed and pools resized"));
+					// (40 - 3 - 5) / 4, all of it for the one pool that shares the budget
+					assertThat(orders.getMaximumPoolSize()).isEqualTo(8);
+					assertThat(reports.getMaximumPoolSize()).isEqualTo(6);
+					assertThat(pools.getPool("reports")).isNull();
+					assertThat(output).contains("db-budget: pool 'reports' is outside the budget")
+						.doesNotContain("NullPointerException");
+					assertThat(new JdbcTemplate(context.getBean("reports", DataSource.class))
+						.queryForObject("SELECT 1", Integer.class)).isEqualTo(1);
+				});
+		}
+		finally {
+			if (!server.isRunning()) {
+				server.start();
+			}
+		}
+	}
+
+	@Configuration(proxyBeanMethods = false)
+	static class OrdersAndReportsConfiguration {
+
+		@Bean
+		HikariDataSource orders() {
+			return pool(20);
+		}
+
+		@Bean
+		DataSource reports() {
+			return pool(6);
+		}
+
+		private static HikariDataSource pool(int maximumPoolSize) {
+			HikariDataSource dataSource = new HikariDataSource();
+			dataSource.setJdbcUrl(server.jdbcUrl("orders"));
+			dataSource.setUsername(ROLE);
+			dataSource.setPassword("secret");
+			dataSource.setMaximumPoolSize(maximumPoolSize);
+			return dataSource;
+		}
+
 	}
 
 }
