@@ -55,7 +55,8 @@ final class EndedSessionOverride implements SQLExceptionOverride {
 	 * @param states the errors that mean the server ended sessions
 	 */
 	static void watch(String poolName, HikariDataSource dataSource, EndedSessionStates states) {
-		if (IdleRevalidation.isSupported() && !(dataSource.getExceptionOverride() instanceof EndedSessionOverride)) {
+		if (IdleRevalidation.hikari().isSupported()
+				&& !(dataSource.getExceptionOverride() instanceof EndedSessionOverride)) {
 			dataSource.setExceptionOverride(
 					new EndedSessionOverride(poolName, dataSource, states, dataSource.getExceptionOverride()));
 		}
@@ -65,7 +66,7 @@ final class EndedSessionOverride implements SQLExceptionOverride {
 	public Override adjudicate(SQLException failure) {
 		String state = this.states.match(failure);
 		if (state != null) {
-			int idle = IdleRevalidation.revalidate(this.dataSource);
+			int idle = IdleRevalidation.hikari().revalidate(this.dataSource);
 			long last = this.lastLogged.get();
 			long now = System.nanoTime();
 			if (now - last >= LOG_INTERVAL_NANOS && this.lastLogged.compareAndSet(last, now)) {
