@@ -55,9 +55,11 @@ public final class AdmissionGate {
 	// Longer than any close takes between Hikari's return and the permit's
 	private static final long LEAK_EVIDENCE_NANOS = TimeUnit.SECONDS.toNanos(1);
 
-	// One daemon thread for every gate of the JVM; it has work only while callers wait
+	// One daemon thread for every gate of the JVM, only while callers wait: it ends once nobody
+	// has waited for a while, so that it keeps no application's class loader after a redeploy,
+	// and the next caller to wait starts it again on its way to the queue, off the fast path
 	private static final ScheduledExecutorService SIZE_WATCH = BackgroundScheduler
-		.create("db-budget-admission-gate-watch");
+		.createEndingWhenIdle("db-budget-admission-gate-watch", Duration.ofSeconds(10));
 
 	private final HikariDataSource pool;
 

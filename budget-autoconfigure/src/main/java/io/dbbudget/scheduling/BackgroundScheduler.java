@@ -1,7 +1,10 @@
 package io.dbbudget.scheduling;
 
+import java.time.Duration;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.ScheduledThreadPoolExecutor;
+import java.util.concurrent.TimeUnit;
 
 import org.apache.commons.logging.Log;
 import org.apache.commons.logging.LogFactory;
@@ -48,6 +51,29 @@ public final class BackgroundScheduler {
 			thread.setDaemon(true);
 			return thread;
 		});
+	}
+
+	/**
+	 * A scheduler that nobody shuts down, one per JVM (held in a static field): its one daemon
+	 * thread ends once it has had nothing to do for {@code idleTime}, and the next task starts
+	 * another. The thread is started by whichever caller schedules a task, so it takes neither
+	 * that caller's context class loader nor its inheritable thread-locals: it would keep an
+	 * application's classes alive after the application is undeployed.
+	 * @param threadName the thread's name
+	 * @param idleTime how long the thread waits for a task before it ends
+	 * @return the scheduler
+	 */
+	public static ScheduledExecutorService createEndingWhenIdle(String threadName, Duration idleTime) {
+		ScheduledThreadPoolExecutor executor = new ScheduledThreadPoolExecutor(1, (task) -> {
+			Thread thread = new Thread(null, task, threadName, 0, false);
+			thread.setDaemon(true);
+			thread.setContextClassLoader(BackgroundScheduler.class.getClassLoader());
+			return thread;
+		});
+		// The last thread never ends while a task is scheduled, however far ahead
+		executor.setKeepAliveTime(idleTime.toNanos(), TimeUnit.NANOSECONDS);
+		executor.allowCoreThreadTimeOut(true);
+		return executor;
 	}
 
 }

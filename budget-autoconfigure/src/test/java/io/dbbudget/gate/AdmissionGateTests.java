@@ -1,5 +1,7 @@
 package io.dbbudget.gate;
 
+import java.net.URL;
+import java.net.URLClassLoader;
 import java.sql.Connection;
 import java.sql.SQLException;
 import java.sql.SQLTransientConnectionException;
@@ -13,6 +15,7 @@ import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
+import java.util.concurrent.FutureTask;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicReference;
@@ -23,6 +26,7 @@ import io.dbbudget.retry.RecordingListener;
 import io.dbbudget.retry.RetryingDataSource;
 import io.dbbudget.retry.TransientFailures;
 import io.dbbudget.test.TestDatabase;
+import org.jspecify.annotations.Nullable;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
@@ -339,6 +343,43 @@ class AdmissionGateTests {
 		this.held.remove(0).close();
 		leaked.close();
 		this.held.add(atTheGate.get(5, TimeUnit.SECONDS));
+	}
+
+	@Test
+	void theSizeWatcherKeepsNoCallersClassLoaderAndEndsOnceNobodyWaits() throws Exception {
+		// A watcher left by an earlier test ends first, so that this test's caller starts one
+		await().atMost(Duration.ofSeconds(30)).until(() -> sizeWatcher() == null);
+		start(1, 10_000);
+		hold(1);
+		Future<Connection> inside = waitInsideThePool(1).get(0);
+		ClassLoader callersClassLoader = new URLClassLoader(new URL[0], getClass().getClassLoader());
+		FutureTask<Void> caller = new FutureTask<>(() -> {
+			connect().close();
+			return null;
+		});
+		Thread callerThread = new Thread(caller, "caller-of-a-redeployed-application");
+		callerThread.setContextClassLoader(callersClassLoader);
+		callerThread.start();
+		await().atMost(Duration.ofSeconds(5)).until(() -> this.gate.getWaiting() == 1);
+		Thread watcher = sizeWatcher();
+		assertThat(watcher).isNotNull();
+		assertThat(watcher.getContextClassLoader()).isNotSameAs(callersClassLoader);
+		for (Connection connection : this.held) {
+			connection.close();
+		}
+		this.held.clear();
+		inside.get(5, TimeUnit.SECONDS).close();
+		caller.get(5, TimeUnit.SECONDS);
+		await().atMost(Duration.ofSeconds(30)).until(() -> !watcher.isAlive());
+	}
+
+	private static @Nullable Thread sizeWatcher() {
+		return Thread.getAllStackTraces()
+			.keySet()
+			.stream()
+			.filter((thread) -> thread.getName().equals("db-budget-admission-gate-watch"))
+			.findFirst()
+			.orElse(null);
 	}
 
 	private void start(int size, long connectionTimeoutMillis) throws SQLException {
