@@ -18,7 +18,8 @@ import org.jspecify.annotations.Nullable;
  * a connection of its own, and the members are the slots that {@code IS_USED_LOCK} reports
  * held, read in one query. A crashed member's session ends and its lock goes with it. Named
  * locks are server-wide, so the key mixes the group's key with the database's name: fleets of
- * the same group on other databases of the server are not counted. No privilege is needed.
+ * the same group on other databases of the server are not counted, and members whose
+ * connections name no database count each other. No privilege is needed.
  * <p>
  * Members cannot publish their demand: an account without privileges can neither list other
  * sessions' locks nor read a state that another session sets, so every member reads as one
@@ -47,9 +48,10 @@ public final class MySqlFleetMembership {
 	private MySqlFleetMembership() {
 	}
 
-	// The lock name's one parameter is the group key
+	// The lock name's one parameter is the group key. Without a default database DATABASE()
+	// is NULL, and so would every lock name be: such members share one scope of their own
 	private static String lockName(String slot) {
-		return "CONCAT('db-budget:', CRC32(CONCAT(DATABASE(), '/', ?)), '/', " + slot + ")";
+		return "CONCAT('db-budget:', CRC32(CONCAT(IFNULL(DATABASE(), ''), '/', ?)), '/', " + slot + ")";
 	}
 
 	/**

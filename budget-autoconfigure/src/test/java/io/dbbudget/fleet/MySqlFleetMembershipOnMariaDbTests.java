@@ -1,6 +1,7 @@
 package io.dbbudget.fleet;
 
 import java.sql.Connection;
+import java.sql.DriverManager;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Statement;
@@ -21,7 +22,8 @@ import static org.awaitility.Awaitility.await;
 /**
  * Tests for {@link MySqlFleetMembership} on the shared MariaDB, with both drivers: members are
  * counted, a member whose session dies disappears and its slot is taken again, the turn is
- * one member's at a time, and fleets of the same group on another database are not counted.
+ * one member's at a time, fleets of the same group on another database are not counted, and
+ * members whose connections name no database count each other too.
  */
 class MySqlFleetMembershipOnMariaDbTests {
 
@@ -114,6 +116,31 @@ class MySqlFleetMembershipOnMariaDbTests {
 			assertThat(MySqlFleetMembership.takeTurn(second, group, Duration.ofMillis(300), (others) -> STATE))
 				.hasSize(2);
 		}
+	}
+
+	@ParameterizedTest
+	@EnumSource(MySqlDriver.class)
+	void membersWithoutADefaultDatabaseAreCounted(MySqlDriver driver) throws SQLException {
+		int group = PostgreSqlFleetMembership.groupKey("no-database-" + driver);
+		try (Connection first = openWithoutDatabase(driver);
+				Connection second = openWithoutDatabase(driver);
+				Connection observer = openWithoutDatabase(driver);
+				Connection withDatabase = database.openConnection(driver)) {
+			assertThat(MySqlFleetMembership.join(first, group)).hasValue(0);
+			assertThat(MySqlFleetMembership.join(second, group)).hasValue(1);
+			assertThat(MySqlFleetMembership.members(observer, group)).extracting(FleetMember::slot)
+				.containsExactly(0, 1);
+			assertThat(MySqlFleetMembership.takeTurn(first, group, Duration.ofSeconds(1), (members) -> STATE))
+				.hasSize(2);
+			// A fleet of the same group on a database is another fleet
+			assertThat(MySqlFleetMembership.members(withDatabase, group)).isEmpty();
+		}
+	}
+
+	// DATABASE() is NULL on these connections
+	private static Connection openWithoutDatabase(MySqlDriver driver) throws SQLException {
+		return DriverManager.getConnection(driver.urlPrefix() + database.server().hostAndPort() + "/",
+				database.username(), database.password());
 	}
 
 	private static long id(Connection connection) throws SQLException {
