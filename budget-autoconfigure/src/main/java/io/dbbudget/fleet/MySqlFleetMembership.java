@@ -84,7 +84,7 @@ public final class MySqlFleetMembership {
 	 * @return the members, in slot order, none with a published state
 	 * @throws SQLException if the server cannot be asked
 	 */
-	public static List<FleetMember> members(Connection connection, int groupKey) throws SQLException {
+	static List<FleetMember> members(Connection connection, int groupKey) throws SQLException {
 		try (PreparedStatement statement = connection.prepareStatement(MEMBERS)) {
 			statement.setInt(1, MAX_SLOTS - 1);
 			statement.setInt(2, groupKey);

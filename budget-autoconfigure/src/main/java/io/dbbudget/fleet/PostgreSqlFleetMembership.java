@@ -128,17 +128,6 @@ public final class PostgreSqlFleetMembership {
 		return OptionalInt.empty();
 	}
 
-	/**
-	 * The members of a group now, this member included, with what each published.
-	 * @param connection any connection to the group's database
-	 * @param groupKey the group's key
-	 * @return the members, in slot order
-	 * @throws SQLException if the server cannot be asked
-	 */
-	public static List<FleetMember> members(Connection connection, int groupKey) throws SQLException {
-		return List.copyOf(read(connection, groupKey, new TreeSet<>()));
-	}
-
 	private static List<FleetMember> read(Connection connection, int groupKey, Set<Integer> silent)
 			throws SQLException {
 		try (PreparedStatement statement = connection.prepareStatement(MEMBERS)) {

@@ -77,18 +77,6 @@ public class BudgetedPools implements AutoCloseable {
 	/**
 	 * Create a new instance.
 	 * @param settings the fleet's settings
-	 * @param poolNames the bean names of every pool that shares this instance's budget,
-	 * asked once when the first pool registers
-	 * @param applicationName the name this application's sessions carry, if any
-	 */
-	public BudgetedPools(BudgetSettings settings, Supplier<Collection<String>> poolNames,
-			@Nullable String applicationName) {
-		this(settings, List.of(), poolNames, applicationName, null, (pool) -> 0);
-	}
-
-	/**
-	 * Create a new instance.
-	 * @param settings the fleet's settings
 	 * @param serverOverrides what some servers' own settings replace, each server named by a
 	 * pool that reaches it
 	 * @param poolNames the bean names of every pool that shares this instance's budget,

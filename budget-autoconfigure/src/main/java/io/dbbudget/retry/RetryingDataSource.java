@@ -132,14 +132,6 @@ public class RetryingDataSource extends DelegatingDataSource implements Closeabl
 		return (admission != null) ? admission.getConnection(startNanos) : this.pool.getConnection();
 	}
 
-	/**
-	 * The gate that callers pass before the pool, if there is one.
-	 * @return the gate, or {@code null}
-	 */
-	public @Nullable AdmissionGate getAdmissionGate() {
-		return this.admissionGate;
-	}
-
 	@Override
 	public Connection getConnection(String username, String password) throws SQLException {
 		try {

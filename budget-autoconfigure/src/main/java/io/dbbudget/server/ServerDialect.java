@@ -125,15 +125,6 @@ public interface ServerDialect {
 	void endIdleSessionAfter(Connection connection, Duration idle) throws SQLException;
 
 	/**
-	 * The members of a fleet, see {@link PostgreSqlFleetMembership#members(Connection, int)}.
-	 * @param connection any connection to the group's database
-	 * @param groupKey the group's key
-	 * @return the members
-	 * @throws SQLException if the server cannot be asked
-	 */
-	List<FleetMember> fleetMembers(Connection connection, int groupKey) throws SQLException;
-
-	/**
 	 * One member's turn, see {@link PostgreSqlFleetMembership#takeTurn}.
 	 * @param connection the member's own connection
 	 * @param groupKey the group's key

@@ -13,6 +13,7 @@ import io.dbbudget.budget.InvalidBudgetException;
 import io.dbbudget.budget.PoolOverBudgetException;
 import io.dbbudget.budget.PoolPlan;
 import io.dbbudget.budget.ServerLimits;
+import io.dbbudget.gate.AdmissionGate;
 import io.dbbudget.gate.AdmissionGates;
 import io.dbbudget.pool.BudgetedPools;
 import io.dbbudget.retry.RetryingDataSource;
@@ -220,10 +221,13 @@ class DbBudgetAutoConfigurationTests {
 	void admissionGateIsOnByDefaultAndRegisteredForThePool() {
 		this.runner.run((context) -> {
 			RetryingDataSource dataSource = context.getBean(RetryingDataSource.class);
-			assertThat(dataSource.getAdmissionGate()).isNotNull()
-				.isSameAs(context.getBean(AdmissionGates.class).get("dataSource"));
-			assertThat(dataSource.getAdmissionGate().getPermits())
-				.isEqualTo(dataSource.unwrap(HikariDataSource.class).getMaximumPoolSize());
+			AdmissionGate gate = context.getBean(AdmissionGates.class).get("dataSource");
+			assertThat(gate).isNotNull();
+			assertThat(gate.getPermits()).isEqualTo(dataSource.unwrap(HikariDataSource.class).getMaximumPoolSize());
+			// The pool's callers pass this gate
+			try (Connection connection = dataSource.getConnection()) {
+				assertThat(gate.getAvailable()).isEqualTo(gate.getPermits() - 1);
+			}
 		});
 	}
 
@@ -231,7 +235,7 @@ class DbBudgetAutoConfigurationTests {
 	void retryOffKeepsTheAdmissionGate() {
 		this.runner.withPropertyValues("db.budget.retry.enabled=false").run((context) -> {
 			RetryingDataSource dataSource = context.getBean(RetryingDataSource.class);
-			assertThat(dataSource.getAdmissionGate()).isNotNull();
+			assertThat(context.getBean(AdmissionGates.class).get("dataSource")).isNotNull();
 			assertThat(dataSource.getLongestWait())
 				.isEqualTo(Duration.ofMillis(dataSource.unwrap(HikariDataSource.class).getConnectionTimeout()));
 			try (Connection connection = dataSource.getConnection()) {
@@ -243,8 +247,7 @@ class DbBudgetAutoConfigurationTests {
 	@Test
 	void admissionGateOffKeepsRetryWithoutAGate() {
 		this.runner.withPropertyValues("db.budget.admission.enabled=false").run((context) -> {
-			assertThat(context).doesNotHaveBean(AdmissionGates.class);
-			assertThat(context.getBean(RetryingDataSource.class).getAdmissionGate()).isNull();
+			assertThat(context).doesNotHaveBean(AdmissionGates.class).hasSingleBean(RetryingDataSource.class);
 		});
 	}
 

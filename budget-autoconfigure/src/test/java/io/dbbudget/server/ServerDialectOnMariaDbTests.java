@@ -76,7 +76,6 @@ class ServerDialectOnMariaDbTests {
 				.terminated()).isEmpty();
 			int group = PostgreSqlFleetMembership.groupKey("dialect");
 			assertThat(dialect.joinFleet(connection, group)).hasValue(0);
-			assertThat(dialect.fleetMembers(connection, group)).hasSize(1);
 			assertThat(dialect.takeFleetTurn(connection, group, new FleetView(0, Duration.ofSeconds(2)),
 					(members) -> new MemberState(0, 0, 0)))
 				.hasSize(1);

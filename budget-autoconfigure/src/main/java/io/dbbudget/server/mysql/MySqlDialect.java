@@ -95,11 +95,6 @@ public final class MySqlDialect implements ServerDialect {
 	}
 
 	@Override
-	public List<FleetMember> fleetMembers(Connection connection, int groupKey) throws SQLException {
-		return MySqlFleetMembership.members(connection, groupKey);
-	}
-
-	@Override
 	public @Nullable List<FleetMember> takeFleetTurn(Connection connection, int groupKey, FleetView view,
 			Function<List<FleetMember>, MemberState> decision) throws SQLException {
 		// Named locks publish no state: every member counts the members itself, at every turn

@@ -112,11 +112,6 @@ public final class PostgreSqlDialect implements ServerDialect {
 	}
 
 	@Override
-	public List<FleetMember> fleetMembers(Connection connection, int groupKey) throws SQLException {
-		return PostgreSqlFleetMembership.members(connection, groupKey);
-	}
-
-	@Override
 	public @Nullable List<FleetMember> takeFleetTurn(Connection connection, int groupKey, FleetView view,
 			Function<List<FleetMember>, MemberState> decision) throws SQLException {
 		return PostgreSqlFleetMembership.takeTurn(connection, groupKey, view, decision);

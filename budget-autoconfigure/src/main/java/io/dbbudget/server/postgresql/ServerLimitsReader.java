@@ -4,7 +4,6 @@ import java.sql.Connection;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Statement;
-import javax.sql.DataSource;
 
 import io.dbbudget.budget.ServerLimits;
 
@@ -28,18 +27,6 @@ public final class ServerLimitsReader {
 			       (SELECT rolconnlimit FROM pg_roles WHERE rolname = session_user)""";
 
 	private ServerLimitsReader() {
-	}
-
-	/**
-	 * Opens one connection, reads the limits and closes it.
-	 * @param dataSource where to connect: a plain, unpooled DataSource
-	 * @return the server's limits
-	 * @throws SQLException if the server cannot be reached or asked
-	 */
-	public static ServerLimits read(DataSource dataSource) throws SQLException {
-		try (Connection connection = dataSource.getConnection()) {
-			return read(connection);
-		}
 	}
 
 	/**

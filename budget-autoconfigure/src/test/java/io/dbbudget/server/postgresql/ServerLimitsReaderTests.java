@@ -59,7 +59,7 @@ class ServerLimitsReaderTests {
 
 	@Test
 	void readsTheRoleLimitOfTheLoginRole() throws SQLException {
-		ServerLimits limits = ServerLimitsReader.read(dataSource(database.jdbcUrl()));
+		ServerLimits limits = read(dataSource(database.jdbcUrl()));
 		assertThat(limits.roleConnectionLimit()).isEqualTo(LOGIN_ROLE_LIMIT);
 		assertThat(limits.usableConnections()).isEqualTo(LOGIN_ROLE_LIMIT);
 	}
@@ -74,7 +74,7 @@ class ServerLimitsReaderTests {
 			assertThat(result.getString(1)).isEqualTo(setRole);
 			assertThat(result.getString(2)).isEqualTo(database.username());
 		}
-		ServerLimits limits = ServerLimitsReader.read(dataSource);
+		ServerLimits limits = read(dataSource);
 		assertThat(limits.roleConnectionLimit()).isEqualTo(LOGIN_ROLE_LIMIT);
 		assertThat(limits.usableConnections()).isEqualTo(LOGIN_ROLE_LIMIT);
 	}
@@ -96,6 +96,12 @@ class ServerLimitsReaderTests {
 			for (Connection connection : held) {
 				connection.close();
 			}
+		}
+	}
+
+	private static ServerLimits read(DataSource dataSource) throws SQLException {
+		try (Connection connection = dataSource.getConnection()) {
+			return ServerLimitsReader.read(connection);
 		}
 	}
 
