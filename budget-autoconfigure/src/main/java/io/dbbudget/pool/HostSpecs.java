@@ -188,62 +188,35 @@ final class HostSpecs {
 	}
 
 	static int authorityEnd(String rest) {
-		int depth = 0;
-		for (int i = 0; i < rest.length(); i++) {
-			char c = rest.charAt(i);
-			if (c == '(' || c == '[') {
-				depth++;
-			}
-			else if (c == ')' || c == ']') {
-				depth--;
-			}
-			else if (depth == 0 && (c == '/' || c == '?' || c == ';')) {
-				return i;
-			}
-		}
-		return rest.length();
+		List<Integer> ends = topLevel(rest, "/?;");
+		return ends.isEmpty() ? rest.length() : ends.get(0);
 	}
 
 	static List<String> splitTopLevel(String authority) {
 		List<String> hosts = new ArrayList<>();
-		int depth = 0;
 		int start = 0;
-		for (int i = 0; i < authority.length(); i++) {
-			char c = authority.charAt(i);
-			if (c == '(' || c == '[') {
-				depth++;
-			}
-			else if (c == ')' || c == ']') {
-				depth--;
-			}
-			else if (c == ',' && depth == 0) {
-				hosts.add(authority.substring(start, i));
-				start = i + 1;
-			}
+		for (int comma : topLevel(authority, ",")) {
+			hosts.add(authority.substring(start, comma));
+			start = comma + 1;
 		}
 		hosts.add(authority.substring(start));
 		return hosts.stream().filter((host) -> !host.isBlank()).toList();
 	}
 
 	static int lastAtTopLevel(String text) {
-		int depth = 0;
-		int at = -1;
-		for (int i = 0; i < text.length(); i++) {
-			char c = text.charAt(i);
-			if (c == '(' || c == '[') {
-				depth++;
-			}
-			else if (c == ')' || c == ']') {
-				depth--;
-			}
-			else if (c == '@' && depth == 0) {
-				at = i;
-			}
-		}
-		return at;
+		List<Integer> ats = topLevel(text, "@");
+		return ats.isEmpty() ? -1 : ats.get(ats.size() - 1);
 	}
 
 	static String beforeParameters(String text) {
+		List<Integer> starts = topLevel(text, "?;");
+		return starts.isEmpty() ? text : text.substring(0, starts.get(0));
+	}
+
+	// Where the characters stand outside parentheses and brackets, which MySQL's key-value
+	// host specs and IPv6 addresses use, and inside which they mean nothing
+	private static List<Integer> topLevel(String text, String characters) {
+		List<Integer> found = new ArrayList<>();
 		int depth = 0;
 		for (int i = 0; i < text.length(); i++) {
 			char c = text.charAt(i);
@@ -253,11 +226,11 @@ final class HostSpecs {
 			else if (c == ')' || c == ']') {
 				depth--;
 			}
-			else if (depth == 0 && (c == '?' || c == ';')) {
-				return text.substring(0, i);
+			else if (depth == 0 && characters.indexOf(c) >= 0) {
+				found.add(i);
 			}
 		}
-		return text;
+		return found;
 	}
 
 }
