@@ -143,11 +143,11 @@ final class FleetInbox {
 	// The members with every state, from the reader of this member's role; a member's growth,
 	// from the holder of that member's slot and for that slot only
 	private static boolean entitled(Sender sender, String payload) {
-		if (payload.startsWith(FleetView.SNAPSHOT)) {
+		if (payload.startsWith(FleetMessages.SNAPSHOT)) {
 			return sender.reader() && sender.sameRole();
 		}
-		if (payload.startsWith(FleetView.GROWN + " ")) {
-			Integer slot = FleetView.grownSlot(payload);
+		if (payload.startsWith(FleetMessages.GROWN + " ")) {
+			Integer slot = FleetMessages.grownSlot(payload);
 			return slot != null && sender.slots().contains(slot);
 		}
 		return false;
