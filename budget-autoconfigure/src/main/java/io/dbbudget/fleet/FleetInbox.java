@@ -117,9 +117,6 @@ final class FleetInbox {
 				}
 			}
 		}
-		if (this.overflowed) {
-			view.mustReadItself();
-		}
 		for (Message message : this.messages) {
 			Sender sender = known.get(message.sender());
 			if (sender == null || !sender.alive()) {
@@ -128,6 +125,10 @@ final class FleetInbox {
 			else if (entitled(sender, message.payload())) {
 				view.receive(message.payload());
 			}
+		}
+		if (this.overflowed) {
+			// What was dropped came last: a snapshot kept before it may miss a member's growth
+			view.mustReadItself();
 		}
 		this.messages.clear();
 		this.overflowed = false;

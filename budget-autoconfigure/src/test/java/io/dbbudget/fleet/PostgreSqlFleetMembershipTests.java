@@ -178,6 +178,29 @@ class PostgreSqlFleetMembershipTests {
 	}
 
 	@Test
+	void aGrowthDroppedBehindAFloodIsNotMissed() throws SQLException {
+		this.groupKey = PostgreSqlFleetMembership.groupKey("membership-flood");
+		Member reader = join();
+		Member grower = join();
+		Member follower = join();
+		reader.turn(new MemberState(4, 4, 8));
+		grower.turn(new MemberState(4, 4, 8));
+		follower.turn(new MemberState(4, 4, 8));
+		reader.turn(new MemberState(4, 4, 8));
+		// The reader's snapshot, then more than the follower keeps from a session still there,
+		// then the grower's growth
+		try (Connection stranger = database.openConnectionAsStranger()) {
+			this.sessions.add(stranger);
+			for (int i = 0; i < 1100; i++) {
+				send(stranger, "G 9:0:0:0");
+			}
+			grower.turn(new MemberState(12, 4, 12));
+			assertThat(follower.turn(new MemberState(4, 4, 8)))
+				.contains(new FleetMember(grower.slot(), new MemberState(12, 4, 12), HEARTBEAT));
+		}
+	}
+
+	@Test
 	void aMemberSpeaksOnlyForItsOwnSlotAndNeverBelowNothing() throws SQLException {
 		this.groupKey = PostgreSqlFleetMembership.groupKey("membership-own-slot");
 		Member reader = join();
