@@ -6,8 +6,10 @@ import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.HashSet;
 import java.util.List;
 import java.util.OptionalInt;
+import java.util.Set;
 import java.util.function.Function;
 
 import org.jspecify.annotations.Nullable;
@@ -39,6 +41,10 @@ public final class MySqlFleetMembership {
 	private static final String MEMBERS = """
 			WITH RECURSIVE slots (slot) AS (SELECT 0 UNION ALL SELECT slot + 1 FROM slots WHERE slot < ?)
 			SELECT slot FROM slots WHERE IS_USED_LOCK(%s) IS NOT NULL ORDER BY slot""".formatted(lockName("slot"));
+
+	private static final String HOLDERS = """
+			WITH RECURSIVE slots (slot) AS (SELECT 0 UNION ALL SELECT slot + 1 FROM slots WHERE slot < ?)
+			SELECT IS_USED_LOCK(%s) FROM slots""".formatted(lockName("slot"));
 
 	// The turn's name, 'turn', is never a slot's
 	private static final String TAKE_TURN = "SELECT GET_LOCK(" + lockName("'turn'") + ", ?)";
@@ -95,6 +101,31 @@ public final class MySqlFleetMembership {
 				}
 			}
 			return members;
+		}
+	}
+
+	/**
+	 * The threads that hold a group's slots now. The turn's lock is left out: it is held only
+	 * while its holder runs statements.
+	 * @param connection any connection to the group's database
+	 * @param groupKey the group's key
+	 * @return the holders' connection ids
+	 * @throws SQLException if the server cannot be asked
+	 */
+	public static Set<Long> holders(Connection connection, int groupKey) throws SQLException {
+		try (PreparedStatement statement = connection.prepareStatement(HOLDERS)) {
+			statement.setInt(1, MAX_SLOTS - 1);
+			statement.setInt(2, groupKey);
+			Set<Long> holders = new HashSet<>();
+			try (ResultSet result = statement.executeQuery()) {
+				while (result.next()) {
+					long holder = result.getLong(1);
+					if (!result.wasNull()) {
+						holders.add(holder);
+					}
+				}
+			}
+			return holders;
 		}
 	}
 

@@ -40,7 +40,7 @@ final class IdleRevalidation {
 			+ "Hikari's alive-bypass window";
 
 	private static final IdleRevalidation hikari = new IdleRevalidation(HikariPool.class,
-			"com.zaxxer.hikari.pool.PoolEntry");
+			HikariReflection.POOL_ENTRY);
 
 	private final Class<?> poolType;
 
@@ -115,13 +115,14 @@ final class IdleRevalidation {
 
 		static @Nullable Internals find(Class<?> poolType, String entryTypeName) {
 			try {
-				Field bag = field(poolType, "connectionBag", ConcurrentBag.class);
-				Method values = method(bag.getType(), "values", List.class, int.class);
-				Field window = field(poolType, "aliveBypassWindowMs", long.class);
-				Class<?> entry = Class.forName(entryTypeName, false, poolType.getClassLoader());
-				Field lastAccessed = field(entry, "lastAccessed", long.class);
-				Method currentTime = method(ClockSource.class, "currentTime", long.class);
-				Method plusMillis = method(ClockSource.class, "plusMillis", long.class, long.class, long.class);
+				Field bag = HikariReflection.field(poolType, "connectionBag", ConcurrentBag.class);
+				Method values = HikariReflection.method(bag.getType(), "values", List.class, int.class);
+				Field window = HikariReflection.field(poolType, "aliveBypassWindowMs", long.class);
+				Class<?> entry = HikariReflection.entryType(poolType, entryTypeName);
+				Field lastAccessed = HikariReflection.field(entry, "lastAccessed", long.class);
+				Method currentTime = HikariReflection.method(ClockSource.class, "currentTime", long.class);
+				Method plusMillis = HikariReflection.method(ClockSource.class, "plusMillis", long.class, long.class,
+						long.class);
 				return new Internals(bag, values, window, lastAccessed, currentTime, plusMillis);
 			}
 			catch (ReflectiveOperationException | RuntimeException | LinkageError ex) {
@@ -129,26 +130,6 @@ final class IdleRevalidation {
 						+ "connections after the server ends sessions (" + ex + "); " + CONSEQUENCE);
 				return null;
 			}
-		}
-
-		private static Field field(Class<?> owner, String name, Class<?> type) throws NoSuchFieldException {
-			Field field = owner.getDeclaredField(name);
-			if (!type.isAssignableFrom(field.getType())) {
-				throw new NoSuchFieldException(owner.getName() + "." + name + " is of type "
-						+ field.getType().getName() + ", not " + type.getName());
-			}
-			field.setAccessible(true);
-			return field;
-		}
-
-		private static Method method(Class<?> owner, String name, Class<?> returnType, Class<?>... parameterTypes)
-				throws NoSuchMethodException {
-			Method method = owner.getMethod(name, parameterTypes);
-			if (!returnType.isAssignableFrom(method.getReturnType())) {
-				throw new NoSuchMethodException(owner.getName() + "." + name + " returns "
-						+ method.getReturnType().getName() + ", not " + returnType.getName());
-			}
-			return method;
 		}
 
 		int markIdle(Object pool) throws ReflectiveOperationException {

@@ -104,13 +104,9 @@ final class PooledSessions {
 
 		static @Nullable Internals find() {
 			try {
-				Field bag = HikariPool.class.getDeclaredField("connectionBag");
-				Class<?> entry = Class.forName("com.zaxxer.hikari.pool.PoolEntry", false,
-						HikariPool.class.getClassLoader());
-				Field connection = entry.getDeclaredField("connection");
-				bag.setAccessible(true);
-				connection.setAccessible(true);
-				return new Internals(bag, connection);
+				Field bag = HikariReflection.field(HikariPool.class, "connectionBag", ConcurrentBag.class);
+				Class<?> entry = HikariReflection.entryType(HikariPool.class, HikariReflection.POOL_ENTRY);
+				return new Internals(bag, HikariReflection.field(entry, "connection", Connection.class));
 			}
 			catch (ReflectiveOperationException | RuntimeException ex) {
 				logger.warn("db-budget: this HikariCP version hides the connections of its pools (" + ex

@@ -42,15 +42,6 @@ public record RetrySettings(int maxAttempts, Duration initialInterval, double mu
 
 	/**
 	 * The back-off of Spring Framework's retry support, for retries after a first attempt
-	 * that already failed, retrying what {@link TransientFailures} deems transient.
-	 * @return the policy
-	 */
-	public RetryPolicy retryPolicy() {
-		return retryPolicy(TransientFailures::isTransient);
-	}
-
-	/**
-	 * The back-off of Spring Framework's retry support, for retries after a first attempt
 	 * that already failed.
 	 * @param isTransient which failures to retry
 	 * @return the policy

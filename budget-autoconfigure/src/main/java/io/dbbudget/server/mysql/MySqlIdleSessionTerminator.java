@@ -66,14 +66,6 @@ public final class MySqlIdleSessionTerminator {
 	private static final String STILL_SLEEPING = """
 			SELECT 1 FROM information_schema.PROCESSLIST WHERE ID = ? AND COMMAND = 'Sleep' AND TIME >= ?""";
 
-	// The holders of the fleet's slots, named as MySqlFleetMembership names them; the turn's
-	// lock is held only while its holder runs statements, and a thread that ran one is too
-	// young to be killed
-	private static final String FLEET_LOCK_HOLDERS = """
-			WITH RECURSIVE slots (slot) AS (SELECT 0 UNION ALL SELECT slot + 1 FROM slots WHERE slot < 255)
-			SELECT IS_USED_LOCK(CONCAT('db-budget:', CRC32(CONCAT(DATABASE(), '/', ?)), '/', slot)) AS holder
-			FROM slots""";
-
 	// ER_SPECIFIC_ACCESS_DENIED_ERROR: INNODB_TRX needs PROCESS
 	private static final int ACCESS_DENIED = 1227;
 
@@ -122,7 +114,7 @@ public final class MySqlIdleSessionTerminator {
 		}
 		Set<Long> untouchable = new HashSet<>(spared.sessionIds());
 		if (spared.fleetGroupKey() != null && !sleeping.isEmpty()) {
-			untouchable.addAll(fleetLockHolders(connection, spared.fleetGroupKey()));
+			untouchable.addAll(MySqlFleetMembership.holders(connection, spared.fleetGroupKey()));
 		}
 		List<TerminatedSession> terminated = new ArrayList<>();
 		for (SleepingThread thread : sleeping) {
@@ -149,22 +141,6 @@ public final class MySqlIdleSessionTerminator {
 			}
 		}
 		return threads;
-	}
-
-	private static Set<Long> fleetLockHolders(Connection connection, int groupKey) throws SQLException {
-		Set<Long> holders = new HashSet<>();
-		try (PreparedStatement statement = connection.prepareStatement(FLEET_LOCK_HOLDERS)) {
-			statement.setInt(1, groupKey);
-			try (ResultSet result = statement.executeQuery()) {
-				while (result.next()) {
-					long holder = result.getLong(1);
-					if (!result.wasNull()) {
-						holders.add(holder);
-					}
-				}
-			}
-		}
-		return holders;
 	}
 
 	/**
